@@ -1,0 +1,82 @@
+internal import CLibXML2
+import Foundation
+
+/// A parsed XML document. Owns the libxml2 tree and frees it when the last reference goes.
+///
+/// Parsing is hardened for untrusted input (see ``ParseLimits``): no network, no DTD or
+/// external entity loading, no entity substitution, no recovery from malformed XML.
+/// A `Document` is not `Sendable`: parse and evaluate it within one task. Many documents
+/// may be parsed and evaluated at once on different threads.
+public final class Document {
+  let pointer: xmlDocPtr
+  /// Start-tag positions and sibling indexes of the elements, indexed by `_private - 1`.
+  let elementInfo: [ElementInfo]
+  /// The name the document was read under: a path, or `<stdin>`, or a caller-chosen name.
+  public let sourceName: String
+  /// Warnings libxml2 reported while parsing (for example a non-absolute namespace URI).
+  public let warnings: [XMLError]
+
+  init(pointer: xmlDocPtr, elementInfo: [ElementInfo], sourceName: String, warnings: [XMLError]) {
+    self.pointer = pointer
+    self.elementInfo = elementInfo
+    self.sourceName = sourceName
+    self.warnings = warnings
+  }
+
+  deinit {
+    xmlFreeDoc(pointer)
+  }
+
+  /// Reads and parses the file at `path`.
+  ///
+  /// - Throws: ``XMLError`` of kind `.io` when the path is missing, not a regular file or
+  ///   unreadable; `.limit` when it is larger than `limits.maxInputBytes`; otherwise the
+  ///   first parse error, with file, line and column.
+  public convenience init(contentsOfFile path: String, limits: ParseLimits = .default) throws {
+    let bytes = try InputReader.readFile(path, limit: limits.maxInputBytes)
+    try self.init(bytes: bytes, sourceName: path, baseURL: URL(fileURLWithPath: path), limits: limits)
+  }
+
+  /// Parses XML from memory. `sourceName` is used in error locations.
+  public convenience init(
+    bytes: some Collection<UInt8>, sourceName: String = "<memory>", baseURL: URL? = nil,
+    limits: ParseLimits = .default
+  ) throws {
+    let parsed = try Parser.parse(
+      bytes: Array(bytes), sourceName: sourceName, baseURL: baseURL, limits: limits)
+    self.init(
+      pointer: parsed.document, elementInfo: parsed.elementInfo, sourceName: sourceName,
+      warnings: parsed.warnings)
+  }
+
+  /// Parses XML from a string (encoded as UTF-8; an encoding declaration must agree).
+  public convenience init(string: String, sourceName: String = "<memory>", limits: ParseLimits = .default) throws {
+    try self.init(bytes: Array(string.utf8), sourceName: sourceName, limits: limits)
+  }
+
+  /// Reads standard input to its end and parses it, under the name `<stdin>`.
+  public static func fromStandardInput(limits: ParseLimits = .default) throws -> Document {
+    let bytes = try InputReader.readAll(fileDescriptor: 0, name: "<stdin>", limit: limits.maxInputBytes)
+    return try Document(bytes: bytes, sourceName: "<stdin>", limits: limits)
+  }
+
+  /// The document node (XPath's root node, `/`).
+  public var documentNode: Node {
+    Node(document: self, pointer: UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: xmlNode.self))
+  }
+
+  /// The document element, if any.
+  public var rootElement: Node? {
+    xmlDocGetRootElement(pointer).map { Node(document: self, pointer: $0) }
+  }
+
+  /// The number of elements in the document (outside entity declarations).
+  public var elementCount: Int { elementInfo.count }
+}
+
+/// Where an element's start tag begins and its position among same-named siblings.
+struct ElementInfo {
+  var line: UInt32
+  var column: UInt32
+  var siblingIndex: UInt32
+}

@@ -1,0 +1,294 @@
+internal import CLibXML2
+import Foundation
+
+/// The hardened libxml2 parse: one parser context per document, errors captured through the
+/// context's structured error callback, element start positions recorded by a SAX hook.
+enum Parser {
+  /// `NONET`: no network. `BIG_LINES`: line numbers past 65 535. `NONET` is belt and braces:
+  /// the entity loader refuses every URL anyway. Never `NOENT`, `DTDLOAD`, `DTDATTR`,
+  /// `RECOVER`, `XINCLUDE` or `HUGE`.
+  static let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue)
+
+  struct Result {
+    var document: xmlDocPtr
+    var elementInfo: [ElementInfo]
+    var warnings: [XMLError]
+  }
+
+  static func parse(bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits) throws -> Result {
+    LibXML2.ensureReady()
+    let start = SourceLocation(file: sourceName, line: 0, column: 0)
+    if bytes.count > limits.maxInputBytes {
+      throw XMLError(
+        kind: .limit, message: "input is \(bytes.count) bytes, more than the limit of \(limits.maxInputBytes) bytes",
+        location: start)
+    }
+    if bytes.isEmpty {
+      throw XMLError(kind: .syntax, message: "the input is empty; an XML document was expected", location: start)
+    }
+    guard let ctxt = xmlNewParserCtxt() else {
+      throw XMLError(kind: .io, message: "out of memory creating a parser", location: start)
+    }
+    defer { xmlFreeParserCtxt(ctxt) }
+    let builder = TreeBuilder(
+      sourceName: sourceName, maxDepth: limits.maxDepth, maxEntityExpansion: limits.maxEntityExpansion)
+    let sax = ctxt.pointee.sax!
+    sax.pointee.serror = parserErrorHook
+    sax.pointee.startElementNs = startElementHook
+    sax.pointee.endElementNs = endElementHook
+    sax.pointee.reference = referenceHook
+    let url = baseURL?.absoluteURL.path ?? sourceName
+    let document: xmlDocPtr? = withExtendedLifetime(builder) {
+      ctxt.pointee._private = Unmanaged.passUnretained(builder).toOpaque()
+      return bytes.withUnsafeBufferPointer { buffer in
+        buffer.withMemoryRebound(to: CChar.self) { chars in
+          xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), url, nil, options)
+        }
+      }
+    }
+    let refusal = LibXML2.takeLastRefusal()
+    let failed = builder.errors.contains { $0.level != .warning } || builder.limitError != nil
+    guard let document, !failed, ctxt.pointee.wellFormed != 0 else {
+      if let document { xmlFreeDoc(document) }
+      if let limit = builder.limitError { throw limit }
+      if var first = builder.errors.first(where: { $0.level != .warning }) {
+        if let refusal, first.kind == .io || first.kind == .forbiddenAccess {
+          first.kind = .forbiddenAccess
+          first.message += " (\(refusal))"
+        }
+        throw first
+      }
+      throw XMLError(kind: .syntax, message: "the input is not well-formed XML", location: start)
+    }
+    // Lets libxml2 sort node-sets by a stored document order instead of walking the tree.
+    xmlXPathOrderDocElems(document)
+    return Result(document: document, elementInfo: builder.info, warnings: builder.errors)
+  }
+}
+
+/// State of one parse, reached from the C callbacks through the parser context's `_private`.
+final class TreeBuilder {
+  let sourceName: String
+  let maxDepth: Int
+  var info: [ElementInfo] = []
+  var errors: [XMLError] = []
+  var limitError: XMLError?
+  /// One frame per open element: how many children of each local name were seen, in any
+  /// namespace and in none (see ``Node/path`` for why both).
+  var siblingCounts: [[SiblingKey: UInt32]] = [[:]]
+  /// Characters that entity references in content stand for, in total.
+  var entityExpansion = 0
+  var maxEntityExpansion: Int
+  /// Expanded size of each internal entity, by name.
+  var entitySizes: [String: Int] = [:]
+
+  struct SiblingKey: Hashable {
+    var localName: UInt
+    var inNoNamespace: Bool
+  }
+
+  init(sourceName: String, maxDepth: Int, maxEntityExpansion: Int) {
+    self.sourceName = sourceName
+    self.maxDepth = maxDepth
+    self.maxEntityExpansion = maxEntityExpansion
+    info.reserveCapacity(1024)
+  }
+
+  static func from(_ context: UnsafeMutableRawPointer?) -> (xmlParserCtxtPtr, TreeBuilder)? {
+    guard let context else { return nil }
+    let ctxt = context.assumingMemoryBound(to: xmlParserCtxt.self)
+    guard let raw = ctxt.pointee._private else { return nil }
+    return (ctxt, Unmanaged<TreeBuilder>.fromOpaque(raw).takeUnretainedValue())
+  }
+
+  func record(error: xmlError) {
+    errors.append(XMLError(libxml: error, fallbackFile: sourceName))
+  }
+
+  /// Records where the start tag of the element just created began.
+  func elementStarted(_ ctxt: xmlParserCtxtPtr, localName: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?) {
+    guard let node = ctxt.pointee.node else { return }
+    if siblingCounts.count > maxDepth {
+      if limitError == nil {
+        let line = Int(ctxt.pointee.input?.pointee.line ?? 0)
+        limitError = XMLError(
+          kind: .limit, message: "elements are nested deeper than the limit of \(maxDepth) levels",
+          location: SourceLocation(file: sourceName, line: line, column: 0))
+      }
+      xmlStopParser(ctxt)
+      return
+    }
+    // `*:name[n]` counts same-named siblings in every namespace; `name[n]` only those in none.
+    let anyKey = SiblingKey(localName: UInt(bitPattern: localName), inNoNamespace: false)
+    let top = siblingCounts.count - 1
+    let anyIndex = (siblingCounts[top][anyKey] ?? 0) + 1
+    siblingCounts[top][anyKey] = anyIndex
+    var index = anyIndex
+    if namespace == nil {
+      let noKey = SiblingKey(localName: UInt(bitPattern: localName), inNoNamespace: true)
+      index = (siblingCounts[top][noKey] ?? 0) + 1
+      siblingCounts[top][noKey] = index
+    }
+    siblingCounts.append([:])
+    let (line, column) = startTagPosition(ctxt)
+    info.append(ElementInfo(line: UInt32(clamping: line), column: UInt32(clamping: column), siblingIndex: index))
+    node.pointee._private = UnsafeMutableRawPointer(bitPattern: info.count)
+  }
+
+  /// Adds the expanded size of a referenced entity to the document's total and stops the
+  /// parse when the total passes the limit. libxml2 keeps such references unexpanded in the
+  /// tree, but XPath string values expand them, so a small file could otherwise stand for
+  /// gigabytes of text (the "quadratic blow-up").
+  func entityReferenced(_ ctxt: xmlParserCtxtPtr, name: String) {
+    var visiting = Set<String>()
+    entityExpansion += expandedSize(of: name, document: ctxt.pointee.myDoc, visiting: &visiting)
+    guard entityExpansion > maxEntityExpansion, limitError == nil else { return }
+    limitError = XMLError(
+      kind: .limit,
+      message: "entity references expand to more than the limit of \(maxEntityExpansion) characters",
+      location: SourceLocation(file: sourceName, line: Int(ctxt.pointee.input?.pointee.line ?? 0), column: 0))
+    xmlStopParser(ctxt)
+  }
+
+  private func expandedSize(of name: String, document: xmlDocPtr?, visiting: inout Set<String>) -> Int {
+    if let known = entitySizes[name] { return known }
+    guard let entity = xmlGetDocEntity(document, name), let content = entity.pointee.content,
+      visiting.insert(name).inserted
+    else { return 0 }
+    // Count the replacement text, replacing nested references by their own sizes.
+    var size = 0
+    var p = content
+    while p.pointee != 0 {
+      if p.pointee == UInt8(ascii: "&"), p[1] != UInt8(ascii: "#") {
+        var q = p + 1
+        while q.pointee != 0 && q.pointee != UInt8(ascii: ";") { q += 1 }
+        let nested = String(decoding: UnsafeBufferPointer(start: p + 1, count: q - p - 1), as: UTF8.self)
+        size += expandedSize(of: nested, document: document, visiting: &visiting)
+        if size > maxEntityExpansion { break }
+        p = q.pointee == 0 ? q : q + 1
+      } else {
+        size += 1
+        p += 1
+      }
+    }
+    entitySizes[name] = size
+    return size
+  }
+
+  func elementEnded() {
+    if siblingCounts.count > 1 { siblingCounts.removeLast() }
+  }
+
+  /// The line and column of the `<` that opened the current start tag.
+  ///
+  /// libxml2 calls the start-element callback once the whole tag is read, so its cursor is
+  /// past the `>`. A `<` cannot occur inside a start tag, so scanning back to the nearest one
+  /// finds the tag's beginning; lines and characters crossed are subtracted.
+  private func startTagPosition(_ ctxt: xmlParserCtxtPtr) -> (Int, Int) {
+    guard let input = ctxt.pointee.input, let base = input.pointee.base, let cur = input.pointee.cur else {
+      return (0, 0)
+    }
+    let endLine = Int(input.pointee.line)
+    let endColumn = Int(input.pointee.col)
+    var p = cur
+    var newlines = 0
+    var characters = 0
+    while p > base {
+      p -= 1
+      let byte = p.pointee
+      if byte == UInt8(ascii: "<") { break }
+      if byte == UInt8(ascii: "\n") { newlines += 1 }
+      if byte & 0xC0 != 0x80 { characters += 1 }
+    }
+    guard p.pointee == UInt8(ascii: "<") else { return (endLine, 0) }
+    characters += 1  // the '<' itself
+    if newlines == 0 {
+      return (endLine, max(1, endColumn - characters))
+    }
+    // The tag spans lines: count the characters before '<' on its own line.
+    var q = p
+    var before = 0
+    while q > base {
+      q -= 1
+      if q.pointee == UInt8(ascii: "\n") { return (endLine - newlines, before + 1) }
+      if q.pointee & 0xC0 != 0x80 { before += 1 }
+    }
+    return (endLine - newlines, 0)
+  }
+}
+
+private let parserErrorHook: xmlStructuredErrorFunc = { context, error in
+  guard let error, let (_, builder) = TreeBuilder.from(context) else { return }
+  builder.record(error: error.pointee)
+}
+
+private let startElementHook: startElementNsSAX2Func = {
+  context, localName, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes in
+  xmlSAX2StartElementNs(
+    context, localName, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes)
+  guard let (ctxt, builder) = TreeBuilder.from(context) else { return }
+  builder.elementStarted(ctxt, localName: localName, namespace: uri)
+}
+
+private let referenceHook: referenceSAXFunc = { context, name in
+  xmlSAX2Reference(context, name)
+  guard let name, let (ctxt, builder) = TreeBuilder.from(context) else { return }
+  builder.entityReferenced(ctxt, name: String(cString: name))
+}
+
+private let endElementHook: endElementNsSAX2Func = { context, localName, prefix, uri in
+  xmlSAX2EndElementNs(context, localName, prefix, uri)
+  guard let (_, builder) = TreeBuilder.from(context) else { return }
+  builder.elementEnded()
+}
+
+extension XMLError {
+  /// Translates a libxml2 error record, choosing the kind and a message without libxml2 jargon.
+  init(libxml error: xmlError, fallbackFile: String, kind explicitKind: Kind? = nil) {
+    var message = error.message.map { String(cString: $0) } ?? "unknown libxml2 error"
+    while message.last?.isNewline == true || message.last == " " { message.removeLast() }
+    let domain = Int(error.domain)
+    let code = Int(error.code)
+    var kind: Kind = explicitKind ?? .syntax
+    if explicitKind == nil {
+      switch UInt32(error.code) {
+      case XML_ERR_INVALID_CHAR.rawValue, XML_ERR_INVALID_ENCODING.rawValue,
+        XML_ERR_UNSUPPORTED_ENCODING.rawValue, XML_ERR_UNKNOWN_ENCODING.rawValue,
+        XML_ERR_ENCODING_NAME.rawValue, XML_I18N_CONV_FAILED.rawValue:
+        kind = .encoding
+      case XML_ERR_ENTITY_LOOP.rawValue:
+        kind = .limit
+        message = "entity expansion exceeds the safety limit (entity loop or exponential expansion): \(message)"
+      case XML_IO_NETWORK_ATTEMPT.rawValue, XML_ERR_EXT_ENTITY_STANDALONE.rawValue:
+        kind = .forbiddenAccess
+      default:
+        if error.domain == Int32(XML_FROM_IO.rawValue) { kind = .forbiddenAccess }
+      }
+      if message.contains("Excessive depth in document") {
+        kind = .limit
+        message = "elements are nested deeper than the limit of \(ParseLimits.depthCeiling) levels"
+      } else if message.contains("too long") || message.contains("Huge input lookup")
+        || message.contains("Maximum entity amplification")
+      {
+        kind = .limit
+        message = message.replacingOccurrences(of: " use XML_PARSE_HUGE option", with: "")
+        message += " (the value exceeds the parser's size limit)"
+      } else if message.hasPrefix("Input is not proper UTF-8") || message.contains("encoding error") {
+        kind = .encoding
+      }
+    }
+    let level: Level =
+      switch error.level {
+      case XML_ERR_WARNING: .warning
+      case XML_ERR_FATAL: .fatal
+      default: .error
+      }
+    let file = error.file.map { String(cString: $0) }
+    self.init(
+      kind: kind, level: level, message: message,
+      location: SourceLocation(
+        file: explicitKind == .schema && file?.isEmpty == false ? file! : fallbackFile,
+        line: Int(error.line), column: Int(error.int2)),
+      domain: domain, code: code)
+  }
+}

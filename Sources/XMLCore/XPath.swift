@@ -1,0 +1,388 @@
+internal import CLibXML2
+import Foundation
+
+/// A compiled XPath 1.0 expression: compile once, evaluate many times with an ``XPathContext``.
+///
+/// Not `Sendable`: libxml2 caches function look-ups inside the compiled form while
+/// evaluating, so one expression must be used by one thread at a time.
+public final class XPathExpression {
+  /// The expression's source text.
+  public let source: String
+  /// The parsed form, for static checks (prefixes, functions, variables) by callers.
+  public let syntax: XPathSyntax
+  let compiled: xmlXPathCompExprPtr
+
+  /// Compiles `source`.
+  ///
+  /// Function names, variables and prefixes are resolved when the expression is evaluated.
+  /// - Throws: ``XMLError`` of kind `.xpathSyntax`, with the offset of the error in the message.
+  public init(_ source: String) throws {
+    LibXML2.ensureReady()
+    self.source = source
+    // Our own parser first: libxml2 accepts some malformed expressions (such as `count(`).
+    self.syntax = try XPathSyntax.parse(source)
+    guard let context = xmlXPathNewContext(nil) else {
+      throw XMLError(
+        kind: .xpathSyntax, message: "out of memory", location: SourceLocation(file: "", line: 0, column: 0),
+        expression: source)
+    }
+    defer { xmlXPathFreeContext(context) }
+    let collector = ErrorCollector()
+    context.pointee.userData = Unmanaged.passUnretained(collector).toOpaque()
+    context.pointee.error = xpathErrorHook
+    let compiled = withExtendedLifetime(collector) { xmlXPathCtxtCompile(context, source) }
+    guard let compiled else {
+      throw collector.errors.first.map { error in
+        var error = error
+        error.kind = .xpathSyntax
+        return error
+      }
+        ?? XMLError(
+          kind: .xpathSyntax, message: "invalid XPath expression", location: SourceLocation(file: "", line: 0, column: 0),
+          expression: source)
+    }
+    self.compiled = compiled
+  }
+
+  deinit {
+    xmlXPathFreeCompExpr(compiled)
+  }
+}
+
+/// What an extension function receives: its arguments and the context of the call.
+public struct XPathFunctionCall {
+  /// The evaluated arguments, in order.
+  public var arguments: [XPathValue]
+  /// The context node at the call (`.` inside the function call's step).
+  public var contextNode: Node?
+  /// The context in which the expression is being evaluated.
+  public unowned let context: XPathContext
+}
+
+/// The body of an extension function. A thrown error stops the evaluation and surfaces from
+/// ``XPathContext/evaluate(_:at:)`` as an ``XMLError`` of kind `.extensionFunction`.
+public typealias XPathFunction = (XPathFunctionCall) throws -> XPathValue
+
+/// An error an extension function throws to report a problem in its own words.
+public struct XPathFunctionError: Error, CustomStringConvertible, Sendable {
+  /// The message.
+  public var message: String
+  /// Creates an error with `message`.
+  public init(_ message: String) { self.message = message }
+  /// The message.
+  public var description: String { message }
+}
+
+/// A qualified name: namespace URI (empty: none) and local name.
+public struct QualifiedName: Hashable, Sendable, CustomStringConvertible {
+  /// The namespace URI, empty for none.
+  public var namespace: String
+  /// The local name.
+  public var localName: String
+  /// Creates a name.
+  public init(_ localName: String, namespace: String = "") {
+    self.namespace = namespace
+    self.localName = localName
+  }
+  /// `{uri}local` or `local`.
+  public var description: String { namespace.isEmpty ? localName : "{\(namespace)}\(localName)" }
+}
+
+/// Evaluates XPath 1.0 against one document, with caller-supplied namespace prefixes,
+/// variables and extension functions. Use one context per document and thread.
+public final class XPathContext {
+  /// The document evaluated against.
+  public let document: Document
+  let context: xmlXPathContextPtr
+  private var functions: [QualifiedName: XPathFunction] = [:]
+  private var variables: [QualifiedName: xmlXPathObjectPtr] = [:]
+  /// Documents other than ``document`` whose nodes may appear in values (from `document()`).
+  private var otherDocuments: [UnsafeMutableRawPointer: Document] = [:]
+  fileprivate let collector = ErrorCollector()
+  fileprivate var functionError: Error?
+  fileprivate var currentExpression: String = ""
+
+  /// Creates a context for `document`. `namespaces` maps prefixes to URIs; prefixes in the
+  /// document itself are never used.
+  public init(document: Document, namespaces: [String: String] = [:]) {
+    LibXML2.ensureReady()
+    self.document = document
+    context = xmlXPathNewContext(document.pointer)!
+    context.pointee.userData = Unmanaged.passUnretained(collector).toOpaque()
+    context.pointee.error = xpathErrorHook
+    let me = Unmanaged.passUnretained(self).toOpaque()
+    xmlXPathRegisterFuncLookup(context, functionLookupHook, me)
+    xmlXPathRegisterVariableLookup(context, variableLookupHook, me)
+    for (prefix, uri) in namespaces { bind(prefix: prefix, to: uri) }
+  }
+
+  deinit {
+    for object in variables.values { xmlXPathFreeObject(object) }
+    xmlXPathFreeContext(context)
+  }
+
+  /// Binds `prefix` to `uri` for the expressions evaluated in this context.
+  public func bind(prefix: String, to uri: String) {
+    xmlXPathRegisterNs(context, prefix, uri)
+  }
+
+  /// Sets the variable `name` (or removes it when `value` is `nil`).
+  public func setVariable(_ name: QualifiedName, _ value: XPathValue?) {
+    if let old = variables.removeValue(forKey: name) { xmlXPathFreeObject(old) }
+    if let value { variables[name] = makeObject(value) }
+  }
+
+  /// Sets the variable `$name` in no namespace.
+  public func setVariable(_ name: String, _ value: XPathValue?) {
+    setVariable(QualifiedName(name), value)
+  }
+
+  /// Registers an extension function under `name`; it shadows a built-in of the same name.
+  public func register(function name: QualifiedName, _ body: @escaping XPathFunction) {
+    functions[name] = body
+  }
+
+  /// Whether a function of that name is registered here (built-ins are not listed).
+  public func hasFunction(_ name: QualifiedName) -> Bool { functions[name] != nil }
+
+  /// Makes the nodes of `other` usable in values of this context (for `document()`).
+  public func adopt(_ other: Document) {
+    otherDocuments[UnsafeMutableRawPointer(other.pointer)] = other
+  }
+
+  /// A budget of XPath operations for all evaluations in this context (0: unlimited).
+  /// Exceeding it fails the evaluation with an `.xpathEvaluation` error.
+  public var operationLimit: UInt {
+    get { UInt(context.pointee.opLimit) }
+    set {
+      context.pointee.opLimit = UInt(newValue)
+      context.pointee.opCount = 0
+    }
+  }
+
+  /// Operations counted against ``operationLimit`` so far.
+  public var operationCount: UInt { UInt(context.pointee.opCount) }
+
+  /// Evaluates `expression` with `node` as context node (default: the document node).
+  ///
+  /// - Throws: ``XMLError`` of kind `.xpathEvaluation` (unknown function, variable or prefix,
+  ///   type error, budget exceeded) or `.extensionFunction` (a registered function threw).
+  public func evaluate(_ expression: XPathExpression, at node: Node? = nil) throws -> XPathValue {
+    let object = try run(expression, at: node) { xmlXPathCompiledEval($0, context) }
+    defer { xmlXPathFreeObject(object) }
+    return value(of: object)
+  }
+
+  /// Evaluates `expression` and converts the result to a boolean, which can stop early.
+  public func evaluateBoolean(_ expression: XPathExpression, at node: Node? = nil) throws -> Bool {
+    var result: Int32 = -1
+    let object = try run(expression, at: node) { compiled -> xmlXPathObjectPtr? in
+      result = xmlXPathCompiledEvalToBoolean(compiled, context)
+      return result < 0 ? nil : xmlXPathNewBoolean(result)
+    }
+    xmlXPathFreeObject(object)
+    return result == 1
+  }
+
+  /// Compiles and evaluates `source`; for one-off use.
+  public func evaluate(_ source: String, at node: Node? = nil) throws -> XPathValue {
+    try evaluate(XPathExpression(source), at: node)
+  }
+
+  private func run(
+    _ expression: XPathExpression, at node: Node?, _ body: (xmlXPathCompExprPtr) -> xmlXPathObjectPtr?
+  ) throws -> xmlXPathObjectPtr {
+    collector.errors.removeAll()
+    functionError = nil
+    currentExpression = expression.source
+    let contextNode = node ?? document.documentNode
+    context.pointee.node = contextNode.pointer
+    context.pointee.doc = contextNode.pointer.pointee.doc
+    context.pointee.contextSize = 1
+    context.pointee.proximityPosition = 1
+    let object = withExtendedLifetime(self) { body(expression.compiled) }
+    let error = functionError
+    functionError = nil
+    if let error {
+      if let object { xmlXPathFreeObject(object) }
+      if let xmlError = error as? XMLError { throw xmlError }
+      throw XMLError(
+        kind: .extensionFunction, message: "\(error)", location: contextNode.location,
+        expression: expression.source)
+    }
+    if let first = collector.errors.first {
+      if let object { xmlXPathFreeObject(object) }
+      var failure = first
+      failure.kind = .xpathEvaluation
+      failure.location = contextNode.location
+      failure.expression = expression.source
+      throw failure
+    }
+    guard let object else {
+      throw XMLError(
+        kind: .xpathEvaluation, message: "the expression could not be evaluated", location: contextNode.location,
+        expression: expression.source)
+    }
+    return object
+  }
+
+  // MARK: Conversions between libxml2 objects and XPathValue
+
+  func value(of object: xmlXPathObjectPtr) -> XPathValue {
+    switch object.pointee.type {
+    case XPATH_NODESET, XPATH_XSLT_TREE:
+      guard let set = object.pointee.nodesetval, set.pointee.nodeNr > 0, let table = set.pointee.nodeTab else {
+        return .nodeSet([])
+      }
+      var nodes: [Node] = []
+      nodes.reserveCapacity(Int(set.pointee.nodeNr))
+      for index in 0..<Int(set.pointee.nodeNr) {
+        if let node = table[index], let wrapped = wrap(node) { nodes.append(wrapped) }
+      }
+      return .nodeSet(nodes)
+    case XPATH_BOOLEAN: return .boolean(object.pointee.boolval != 0)
+    case XPATH_NUMBER: return .number(object.pointee.floatval)
+    case XPATH_STRING: return .string(object.pointee.stringval.map { String(cString: $0) } ?? "")
+    default: return .string("")
+    }
+  }
+
+  private func wrap(_ node: xmlNodePtr) -> Node? {
+    if node.pointee.type == XML_NAMESPACE_DECL {
+      // libxml2 hands out copies of namespace nodes whose `next` is the owner element.
+      let ns = UnsafeMutableRawPointer(node).assumingMemoryBound(to: xmlNs.self)
+      guard let owner = ns.pointee.next else { return nil }
+      let element = UnsafeMutableRawPointer(owner).assumingMemoryBound(to: xmlNode.self)
+      guard let document = owningDocument(element) else { return nil }
+      let binding = Node.NamespaceBinding(
+        prefix: ns.pointee.prefix.map { String(cString: $0) } ?? "",
+        uri: ns.pointee.href.map { String(cString: $0) } ?? "")
+      return Node(document: document, pointer: element, namespaceBinding: binding)
+    }
+    guard let document = owningDocument(node) else { return nil }
+    return Node(document: document, pointer: node)
+  }
+
+  private func owningDocument(_ node: xmlNodePtr) -> Document? {
+    let doc = node.pointee.type == XML_DOCUMENT_NODE ? UnsafeMutableRawPointer(node) : node.pointee.doc.map(UnsafeMutableRawPointer.init)
+    guard let doc else { return nil }
+    if doc == UnsafeMutableRawPointer(document.pointer) { return document }
+    return otherDocuments[doc]
+  }
+
+  func makeObject(_ value: XPathValue) -> xmlXPathObjectPtr {
+    switch value {
+    case .boolean(let boolean): return xmlXPathNewBoolean(boolean ? 1 : 0)
+    case .number(let number): return xmlXPathNewFloat(number)
+    case .string(let string): return xmlXPathNewString(string)
+    case .nodeSet(let nodes):
+      let object = xmlXPathNewNodeSet(nil)!
+      let set = object.pointee.nodesetval!
+      for node in nodes {
+        if node.document !== document { adopt(node.document) }
+        if let binding = node.namespaceBinding {
+          if let ns = xmlSearchNs(node.pointer.pointee.doc, node.pointer, binding.prefix.isEmpty ? nil : binding.prefix) {
+            xmlXPathNodeSetAddNs(set, node.pointer, ns)
+          }
+        } else {
+          xmlXPathNodeSetAddUnique(set, node.pointer)
+        }
+      }
+      if nodes.count > 1 { xmlXPathNodeSetSort(set) }
+      return object
+    }
+  }
+
+  // MARK: Callbacks
+
+  fileprivate func lookupFunction(_ name: QualifiedName) -> XPathFunction? { functions[name] }
+
+  fileprivate func lookupVariable(_ name: QualifiedName) -> xmlXPathObjectPtr? {
+    variables[name].map { xmlXPathObjectCopy($0) }
+  }
+
+  fileprivate func call(_ function: XPathFunction, parser: xmlXPathParserContextPtr, arity: Int) {
+    var arguments: [XPathValue] = []
+    arguments.reserveCapacity(arity)
+    for _ in 0..<arity {
+      guard let object = valuePop(parser) else {
+        xmlXPathErr(parser, Int32(XPATH_STACK_ERROR.rawValue))
+        return
+      }
+      arguments.append(value(of: object))
+      xmlXPathFreeObject(object)
+    }
+    arguments.reverse()
+    let contextNode = parser.pointee.context.pointee.node.flatMap { wrap($0) }
+    do {
+      let result = try function(XPathFunctionCall(arguments: arguments, contextNode: contextNode, context: self))
+      valuePush(parser, makeObject(result))
+    } catch {
+      if functionError == nil { functionError = error }
+      xmlXPathErr(parser, Int32(XPATH_EXPR_ERROR.rawValue))
+    }
+  }
+}
+
+/// Collects errors reported through a libxml2 structured error callback.
+final class ErrorCollector {
+  var errors: [XMLError] = []
+}
+
+private let xpathErrorHook: xmlStructuredErrorFunc = { userData, error in
+  guard let userData, let error else { return }
+  let collector = Unmanaged<ErrorCollector>.fromOpaque(userData).takeUnretainedValue()
+  var record = XMLError(libxml: error.pointee, fallbackFile: "", kind: .xpathEvaluation)
+  if error.pointee.message == nil { record.message = xpathMessage(code: Int(error.pointee.code)) }
+  let expression = error.pointee.str1.map { String(cString: $0) }
+  if let expression {
+    record.expression = expression
+    record.message += " at offset \(error.pointee.int1)"
+  }
+  collector.errors.append(record)
+}
+
+private let functionLookupHook: xmlXPathFuncLookupFunc = { data, name, uri in
+  guard let data, let name else { return nil }
+  let context = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
+  let qualified = QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? "")
+  return context.lookupFunction(qualified) == nil ? nil : functionTrampoline
+}
+
+private let functionTrampoline: xmlXPathFunction = { parser, arity in
+  guard let parser, let context = parser.pointee.context, let data = context.pointee.funcLookupData,
+    let name = context.pointee.function
+  else { return }
+  let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
+  let qualified = QualifiedName(
+    String(cString: name), namespace: context.pointee.functionURI.map { String(cString: $0) } ?? "")
+  guard let function = owner.lookupFunction(qualified) else {
+    xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
+    return
+  }
+  owner.call(function, parser: parser, arity: Int(arity))
+}
+
+private let variableLookupHook: xmlXPathVariableLookupFunc = { data, name, uri in
+  guard let data, let name else { return nil }
+  let context = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
+  return context.lookupVariable(
+    QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? ""))
+}
+
+/// Messages for libxml2's XPath error codes, which 2.9 reports without text.
+private func xpathMessage(code: Int) -> String {
+  let offset = code - Int(XML_XPATH_EXPRESSION_OK.rawValue)
+  let messages = [
+    "ok", "number encoding error", "unfinished string literal", "string literal expected",
+    "variable reference expected", "undefined variable", "invalid predicate", "invalid expression",
+    "missing closing bracket", "unknown function or wrong namespace for it", "invalid operand",
+    "wrong argument type", "wrong number of arguments", "invalid context size", "invalid context position",
+    "out of memory", "XPointer syntax error", "XPointer resource error", "XPointer sub-resource error",
+    "undefined namespace prefix", "encoding error", "invalid character", "invalid context",
+    "stack usage error", "variables are forbidden here",
+    "the evaluation exceeded its operation budget (an expression too expensive for this document)",
+    "the evaluation exceeded the recursion limit",
+  ]
+  return offset >= 0 && offset < messages.count ? messages[offset] : "XPath error \(code)"
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import XMLCore
+
+@Suite("Document and node access")
+struct DocumentTests {
+  @Test func rootElementNameAndNamespace() throws {
+    let document = try parseFixture("sample.xml")
+    let root = try #require(document.rootElement)
+    #expect(root.localName == "declaration")
+    #expect(root.prefix == "d")
+    #expect(root.name == "d:declaration")
+    #expect(root.namespaceURI == testNamespace)
+    #expect(root.kind == .element)
+    #expect(root.attribute("state") == "XA")
+    #expect(root.attribute("missing") == nil)
+    #expect(root.attributes.map(\.localName) == ["state", "cycle"])
+    #expect(document.sourceName.hasSuffix("sample.xml"))
+  }
+
+  @Test func childrenAndText() throws {
+    let document = try parseFixture("sample.xml")
+    let root = try #require(document.rootElement)
+    let elements = root.childElements
+    #expect(elements.map(\.localName) == ["facility", "facility", "facility", "facility", "plain"])
+    #expect(elements[0].childElements.first?.stringValue == "North Dam")
+    #expect(elements[2].namespaceURI == "urn:other")
+    let plain = elements[4]
+    #expect(plain.children.map(\.kind) == [.text, .comment, .text, .processingInstruction])
+    #expect(plain.stringValue == "text onetext two")
+    #expect(plain.parent == root)
+    #expect(root.parent?.kind == .document)
+    #expect(document.documentNode.parent == nil)
+  }
+
+  @Test func namespacedAttribute() throws {
+    let document = try parseFixture("sample.xml")
+    let second = try #require(document.rootElement?.childElements[1])
+    #expect(second.attribute("critical", namespace: testNamespace) == "true")
+    #expect(second.attribute("critical") == nil)
+    let critical = try #require(second.attributes.first { $0.localName == "critical" })
+    #expect(critical.namespaceURI == testNamespace)
+    #expect(critical.path == "/*:declaration[1]/*:facility[2]/@*:critical")
+  }
+
+  @Test func linesAndColumnsOfStartTags() throws {
+    let document = try parseFixture("sample.xml")
+    let root = try #require(document.rootElement)
+    #expect(root.line == 3)
+    #expect(root.column == 1)
+    let facilities = root.childElements
+    #expect((facilities[0].line, facilities[0].column) == (4, 3))
+    // A start tag spread over two lines reports the line and column of its '<'.
+    #expect((facilities[1].line, facilities[1].column) == (5, 3))
+    // An element after other content on the same line.
+    let southName = try #require(facilities[3].childElements.first)
+    #expect((southName.line, southName.column) == (10, 41))
+    // Attributes report their element's position.
+    let id = try #require(facilities[3].attributes.first)
+    #expect((id.line, id.column) == (10, 3))
+    #expect(facilities[3].location.description.hasSuffix("sample.xml:10:3"))
+  }
+
+  @Test func canonicalPaths() throws {
+    let document = try parseFixture("sample.xml")
+    let root = try #require(document.rootElement)
+    let children = root.childElements
+    #expect(root.path == "/*:declaration[1]")
+    #expect(children[0].path == "/*:declaration[1]/*:facility[1]")
+    #expect(children[1].path == "/*:declaration[1]/*:facility[2]")
+    // `*:facility[n]` counts facilities of every namespace, as XPath 2.0 reads it.
+    #expect(children[2].path == "/*:declaration[1]/*:facility[3]")
+    #expect(children[3].path == "/*:declaration[1]/*:facility[4]")
+    #expect(children[4].path == "/*:declaration[1]/plain[1]")
+    #expect(children[0].attributes[0].path == "/*:declaration[1]/*:facility[1]/@id")
+    let plainChildren = children[4].children
+    #expect(plainChildren.map(\.path) == [
+      "/*:declaration[1]/plain[1]/text()[1]",
+      "/*:declaration[1]/plain[1]/comment()[1]",
+      "/*:declaration[1]/plain[1]/text()[2]",
+      "/*:declaration[1]/plain[1]/processing-instruction('pi')[1]",
+    ])
+    #expect(document.documentNode.path == "/")
+  }
+
+  @Test func pathsResolveBackToTheSameNode() throws {
+    let document = try parseFixture("sample.xml")
+    let context = XPathContext(document: document)
+    let all = try context.evaluate("//* | //@* | //text() | //comment()").nodes
+    #expect(all.count > 15)
+    for node in all {
+      // The canonical form uses '*:name', which XPath 1.0 lacks; rewrite it for libxml2.
+      let xpath1 = node.path.replacingOccurrences(
+        of: #"\*:([A-Za-z_][\w.-]*)"#, with: "*[local-name()='$1']", options: .regularExpression)
+      let found = try context.evaluate(xpath1).nodes
+      #expect(found.contains(node), "\(node.path) did not resolve to itself")
+    }
+  }
+
+  @Test func linesBeyond65535() throws {
+    var text = "<?xml version=\"1.0\"?>\n<root>\n"
+    for index in 0..<70_000 { text += "  <item n=\"\(index)\"/>\n" }
+    text += "  <last>end</last>\n</root>\n"
+    let document = try Document(string: text, sourceName: "many-lines.xml")
+    let root = try #require(document.rootElement)
+    let last = try #require(root.childElements.last)
+    #expect(last.localName == "last")
+    #expect(last.line == 70_003)
+    #expect(last.column == 3)
+    #expect(try XPathContext(document: document).evaluate("/root/last/text()").nodes.first?.line == 70_003)
+    #expect(document.elementCount == 70_002)
+  }
+
+  @Test func errorInLateLineReportsTrueLine() throws {
+    var text = "<root>\n"
+    for _ in 0..<70_000 { text += "<a/>\n" }
+    text += "<broken attr=>\n</root>\n"
+    let error = try #require(xmlError { _ = try Document(string: text, sourceName: "late.xml") })
+    #expect(error.location.line == 70_002)
+    #expect(error.location.file == "late.xml")
+  }
+
+  @Test func parsesFromBytesAndString() throws {
+    let bytes = Array("<a><b/></a>".utf8)
+    let document = try Document(bytes: bytes, sourceName: "bytes.xml")
+    #expect(document.rootElement?.childElements.first?.localName == "b")
+    #expect(try Document(string: "<x/>").rootElement?.name == "x")
+  }
+
+  @Test func parsesFromStandardInput() throws {
+    // Swap fd 0 for a pipe holding a document (no other test reads standard input).
+    let pipe = Pipe()
+    let saved = dup(0)
+    defer {
+      dup2(saved, 0)
+      close(saved)
+    }
+    dup2(pipe.fileHandleForReading.fileDescriptor, 0)
+    pipe.fileHandleForWriting.write(Data("<from-stdin><x/></from-stdin>".utf8))
+    try pipe.fileHandleForWriting.close()
+    let document = try Document.fromStandardInput()
+    #expect(document.sourceName == "<stdin>")
+    #expect(document.rootElement?.localName == "from-stdin")
+  }
+
+  @Test func nodesKeepTheirDocumentAlive() throws {
+    weak var weakDocument: Document?
+    let node: Node = try {
+      let document = try parseFixture("sample.xml")
+      weakDocument = document
+      return try #require(document.rootElement?.childElements.first)
+    }()
+    #expect(weakDocument != nil)
+    #expect(node.attribute("id") == "f1")
+    #expect(node.document.rootElement?.localName == "declaration")
+  }
+
+  @Test func documentIsFreedWithItsLastReference() throws {
+    weak var weakDocument: Document?
+    do {
+      let document = try parseFixture("sample.xml")
+      weakDocument = document
+      _ = document.rootElement
+    }
+    #expect(weakDocument == nil)
+  }
+}
