@@ -31,6 +31,11 @@ let package = Package(
     ),
     .target(name: "TestSupport", dependencies: ["XMLCore"], path: "Tests/TestSupport"),
     .testTarget(
+      name: "SchematronTests",
+      dependencies: ["Schematron", "XMLCore", "TestSupport"],
+      exclude: ["Fixtures"]
+    ),
+    .testTarget(
       name: "XMLCoreTests",
       dependencies: ["XMLCore", "TestSupport"],
       exclude: ["Fixtures"]

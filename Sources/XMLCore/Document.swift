@@ -1,7 +1,9 @@
 internal import CLibXML2
 import Foundation
 
-/// A parsed XML document. Owns the libxml2 tree and frees it when the last reference goes.
+/// A parsed XML document.
+///
+/// Owns the libxml2 tree and frees it when the last reference goes.
 ///
 /// Parsing is hardened for untrusted input (see ``ParseLimits``): no network, no DTD or
 /// external entity loading, no entity substitution, no recovery from malformed XML.
@@ -37,7 +39,9 @@ public final class Document {
     try self.init(bytes: bytes, sourceName: path, baseURL: URL(fileURLWithPath: path), limits: limits)
   }
 
-  /// Parses XML from memory. `sourceName` is used in error locations.
+  /// Parses XML from memory.
+  ///
+  /// `sourceName` is used in error locations.
   public convenience init(
     bytes: some Collection<UInt8>, sourceName: String = "<memory>", baseURL: URL? = nil,
     limits: ParseLimits = .default

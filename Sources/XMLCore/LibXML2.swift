@@ -1,14 +1,16 @@
 internal import CLibXML2
 import Foundation
 
-/// Process-wide libxml2 set-up. The only place that touches libxml2's global state.
+/// Process-wide libxml2 set-up.
+///
+/// The only place that touches libxml2's global state.
 ///
 /// - `xmlInitParser()` runs exactly once, before any concurrent use.
 /// - The external entity loader is replaced by ``refusingEntityLoader``, which never opens a
-///   URL and only opens a local file while the calling thread holds an explicit grant
-///   (an XML Schema loading its own `xs:include`s, see ``LibXML2/withLocalFileGrant(root:_:)``).
+/// URL and only opens a local file while the calling thread holds an explicit grant
+/// (an XML Schema loading its own `xs:include`s, see ``LibXML2/withLocalFileGrant(root:_:)``).
 /// - Every thread that uses XMLCore gets a silent generic error handler, so that libxml2
-///   never prints to standard error on its own.
+/// never prints to standard error on its own.
 enum LibXML2 {
   private static let initialized: Bool = {
     xmlInitParser()
@@ -23,8 +25,9 @@ enum LibXML2 {
     ThreadState.current.silenceIfNeeded()
   }
 
-  /// Runs `body` while the calling thread may read local files below `root` through
-  /// libxml2's entity loader. Used only for XML Schema includes and imports.
+  /// Runs `body` while the calling thread may read local files below `root` through libxml2's entity loader.
+  ///
+  /// Used only for XML Schema includes and imports.
   static func withLocalFileGrant<R>(root: URL, _ body: () throws -> R) rethrows -> R {
     let state = ThreadState.current
     let previous = state.fileGrantRoot
@@ -53,8 +56,9 @@ enum LibXML2 {
     UnsafeMutableRawPointer(bitPattern: 0), "fprintf"
   ).map { OpaquePointer($0) }
 
-  /// Frees memory that libxml2 allocated and handed to us. libxml2's `xmlFree` is `free`
-  /// unless `xmlMemSetup` is called, which normcheck never does.
+  /// Frees memory that libxml2 allocated and handed to us.
+  ///
+  /// libxml2's `xmlFree` is `free` unless `xmlMemSetup` is called, which normcheck never does.
   static func free(_ pointer: UnsafeMutableRawPointer?) {
     Foundation.free(pointer)
   }
@@ -95,7 +99,6 @@ final class ThreadState {
     xmlSetStructuredErrorFunc(nil, silentStructuredError)
   }
 }
-
 
 private func silentStructuredError(_ context: UnsafeMutableRawPointer?, _ error: xmlErrorPtr?) {}
 

@@ -8,7 +8,9 @@ public enum NodeKind: Hashable, Sendable {
   case other
 }
 
-/// A node of a ``Document``. Holds its document alive; cheap to copy (no allocation).
+/// A node of a ``Document``.
+///
+/// Holds its document alive; cheap to copy (no allocation).
 ///
 /// Two `Node`s are equal when they denote the same node of the same document.
 public struct Node: Hashable {
@@ -29,10 +31,12 @@ public struct Node: Hashable {
     self.namespaceBinding = namespaceBinding
   }
 
+  /// Whether both denote the same node.
   public static func == (lhs: Node, rhs: Node) -> Bool {
     lhs.pointer == rhs.pointer && lhs.namespaceBinding == rhs.namespaceBinding
   }
 
+  /// Hashes the node's identity.
   public func hash(into hasher: inout Hasher) {
     hasher.combine(UInt(bitPattern: pointer))
     hasher.combine(namespaceBinding)
@@ -145,8 +149,9 @@ public struct Node: Hashable {
     return document.elementInfo[index]
   }
 
-  /// The 1-based line of the node: for an element, the line of its start tag's `<`; for an
-  /// attribute or namespace node, its element's; 0 when unknown. Correct past line 65 535.
+  /// The 1-based line of the node: for an element, the line of its start tag's `<`; for an attribute or namespace node, its element's; 0 when unknown.
+  ///
+  /// Correct past line 65 535.
   public var line: Int {
     if let info = elementInfo { return Int(info.line) }
     switch kind {
@@ -192,10 +197,12 @@ public struct Node: Hashable {
   private var pathStep: String {
     switch kind {
     case .element:
-      let index = elementInfo.map { Int($0.siblingIndex) } ?? countSiblings { other in
-        other.pointee.type == XML_ELEMENT_NODE && xmlStrEqual(other.pointee.name, pointer.pointee.name) != 0
-          && Self.sameNamespace(other, pointer)
-      }
+      let index =
+        elementInfo.map { Int($0.siblingIndex) }
+        ?? countSiblings { other in
+          other.pointee.type == XML_ELEMENT_NODE && xmlStrEqual(other.pointee.name, pointer.pointee.name) != 0
+            && Self.sameNamespace(other, pointer)
+        }
       return namespaceURI == nil ? "\(localName)[\(index)]" : "*:\(localName)[\(index)]"
     case .attribute:
       return namespaceURI == nil ? "@\(localName)" : "@*:\(localName)"
@@ -245,6 +252,40 @@ public struct Node: Hashable {
       sibling = node.pointee.prev
     }
     return count
+  }
+}
+
+extension Node {
+  /// An identifier unique to this node within its document and stable across runs, usable as
+  /// an XML name: `d` for the document, `e12` for the 12th element, `e12a2` for its second
+  /// attribute, `e12n3` for its third child node of another kind.
+  public var stableID: String {
+    switch kind {
+    case .document: return "d"
+    case .element:
+      if let raw = pointer.pointee._private { return "e\(Int(bitPattern: raw))" }
+      return "e0x\(String(UInt(bitPattern: pointer), radix: 16))"
+    case .attribute:
+      let owner = parent?.stableID ?? "d"
+      var index = 1
+      var attribute = pointer.pointee.parent?.pointee.properties
+      while let current = attribute, UnsafeMutableRawPointer(current) != UnsafeMutableRawPointer(pointer) {
+        index += 1
+        attribute = current.pointee.next
+      }
+      return "\(owner)a\(index)"
+    case .namespace:
+      return "\(parent?.stableID ?? "d")ns\(localName.isEmpty ? "default" : localName)"
+    default:
+      let owner = parent?.stableID ?? "d"
+      var index = 1
+      var sibling = pointer.pointee.prev
+      while let current = sibling {
+        index += 1
+        sibling = current.pointee.prev
+      }
+      return "\(owner)n\(index)"
+    }
   }
 }
 

@@ -1,4 +1,6 @@
-/// Limits applied while reading untrusted XML. Every limit has a safe default.
+/// Limits applied while reading untrusted XML.
+///
+/// Every limit has a safe default.
 ///
 /// | limit | default | why |
 /// |---|---|---|
@@ -10,12 +12,17 @@
 /// grows out of proportion to the input is an error, which stops "billion laughs" and
 /// quadratic blow-up at once), and external entities and DTDs are never loaded.
 public struct ParseLimits: Hashable, Sendable {
-  /// The largest input accepted, in bytes. Default 256 MiB.
+  /// The largest input accepted, in bytes.
+  ///
+  /// Default 256 MiB.
   public var maxInputBytes: Int
-  /// The deepest element nesting accepted, from 1 to 256. Default 256.
+  /// The deepest element nesting accepted, from 1 to 256.
+  ///
+  /// Default 256.
   public var maxDepth: Int
 
   /// The most characters that the entity references of one document may expand to, in total.
+  ///
   /// Default 1 MiB; declarations have no use for more.
   public var maxEntityExpansion: Int
 

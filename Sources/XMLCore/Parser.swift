@@ -4,9 +4,10 @@ import Foundation
 /// The hardened libxml2 parse: one parser context per document, errors captured through the
 /// context's structured error callback, element start positions recorded by a SAX hook.
 enum Parser {
-  /// `NONET`: no network. `BIG_LINES`: line numbers past 65 535. `NONET` is belt and braces:
-  /// the entity loader refuses every URL anyway. Never `NOENT`, `DTDLOAD`, `DTDATTR`,
-  /// `RECOVER`, `XINCLUDE` or `HUGE`.
+  /// `NONET`: no network.
+  ///
+  /// `BIG_LINES`: line numbers past 65 535. `NONET` is belt and braces: the entity loader refuses every URL anyway.
+  /// Never `NOENT`, `DTDLOAD`, `DTDATTR`, `RECOVER`, `XINCLUDE` or `HUGE`.
   static let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue)
 
   struct Result {
@@ -106,7 +107,8 @@ final class TreeBuilder {
   }
 
   /// Records where the start tag of the element just created began.
-  func elementStarted(_ ctxt: xmlParserCtxtPtr, localName: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?) {
+  func elementStarted(_ ctxt: xmlParserCtxtPtr, localName: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?)
+  {
     guard let node = ctxt.pointee.node else { return }
     if siblingCounts.count > maxDepth {
       if limitError == nil {
@@ -135,8 +137,9 @@ final class TreeBuilder {
     node.pointee._private = UnsafeMutableRawPointer(bitPattern: info.count)
   }
 
-  /// Adds the expanded size of a referenced entity to the document's total and stops the
-  /// parse when the total passes the limit. libxml2 keeps such references unexpanded in the
+  /// Adds a referenced entity's expanded size to the total; stops the parse past the limit.
+  ///
+  /// libxml2 keeps such references unexpanded in the
   /// tree, but XPath string values expand them, so a small file could otherwise stand for
   /// gigabytes of text (the "quadratic blow-up").
   func entityReferenced(_ ctxt: xmlParserCtxtPtr, name: String) {

@@ -27,8 +27,9 @@ public struct SourceLocation: Hashable, Sendable, Codable, CustomStringConvertib
   }
 }
 
-/// An error from XMLCore: unreadable input, malformed XML, an exceeded limit, an XPath or
-/// XML Schema problem. Carries the location and, where libxml2 produced it, its domain and code.
+/// An error from XMLCore: unreadable input, malformed XML, an exceeded limit, an XPath or XML Schema problem.
+///
+/// Carries the location and, where libxml2 produced it, its domain and code.
 public struct XMLError: Error, Hashable, Sendable, CustomStringConvertible {
   /// What went wrong, broadly; callers branch on this.
   public enum Kind: String, Hashable, Sendable, Codable {

@@ -21,7 +21,9 @@ public final class XMLSchema: @unchecked Sendable {
 
   /// Loads a schema from memory; includes are resolved against `baseURL` (a file URL), and
   /// only files inside its directory may be read.
-  public convenience init(bytes: some Collection<UInt8>, sourceName: String, baseURL: URL?, limits: ParseLimits = .default)
+  public convenience init(
+    bytes: some Collection<UInt8>, sourceName: String, baseURL: URL?, limits: ParseLimits = .default
+  )
     throws
   {
     let document = try Document(bytes: bytes, sourceName: sourceName, baseURL: baseURL, limits: limits)
@@ -36,7 +38,8 @@ public final class XMLSchema: @unchecked Sendable {
     self.sourceName = document.sourceName
     guard let parser = xmlSchemaNewDocParserCtxt(document.pointer) else {
       throw XMLError(
-        kind: .schema, message: "cannot create a schema parser", location: SourceLocation(file: sourceName, line: 0, column: 0))
+        kind: .schema, message: "cannot create a schema parser",
+        location: SourceLocation(file: sourceName, line: 0, column: 0))
     }
     defer { xmlSchemaFreeParserCtxt(parser) }
     let collector = ErrorCollector()
@@ -50,7 +53,8 @@ public final class XMLSchema: @unchecked Sendable {
       if let compiled { xmlSchemaFree(compiled) }
       var first =
         collector.errors.first(where: { $0.level != .warning })
-        ?? XMLError(kind: .schema, message: "the schema is invalid", location: SourceLocation(file: name, line: 0, column: 0))
+        ?? XMLError(
+          kind: .schema, message: "the schema is invalid", location: SourceLocation(file: name, line: 0, column: 0))
       if let refusal { first.message += " (\(refusal))" }
       throw first
     }
@@ -61,8 +65,9 @@ public final class XMLSchema: @unchecked Sendable {
     xmlSchemaFree(schema)
   }
 
-  /// Validates `document`; returns every violation with its line, column and node path,
-  /// in document order. An empty result means the document is valid.
+  /// Validates `document`; returns every violation with its line, column and node path, in document order.
+  ///
+  /// An empty result means the document is valid.
   public func validate(_ document: Document) -> [XMLError] {
     LibXML2.ensureReady()
     guard let context = xmlSchemaNewValidCtxt(schema) else {

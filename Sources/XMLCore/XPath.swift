@@ -38,7 +38,8 @@ public final class XPathExpression {
         return error
       }
         ?? XMLError(
-          kind: .xpathSyntax, message: "invalid XPath expression", location: SourceLocation(file: "", line: 0, column: 0),
+          kind: .xpathSyntax, message: "invalid XPath expression",
+          location: SourceLocation(file: "", line: 0, column: 0),
           expression: source)
     }
     self.compiled = compiled
@@ -59,8 +60,10 @@ public struct XPathFunctionCall {
   public unowned let context: XPathContext
 }
 
-/// The body of an extension function. A thrown error stops the evaluation and surfaces from
-/// ``XPathContext/evaluate(_:at:)`` as an ``XMLError`` of kind `.extensionFunction`.
+/// The body of an extension function.
+///
+/// A thrown error stops the evaluation and surfaces from ``XPathContext/evaluate(_:at:)`` as an ``XMLError`` of
+/// kind `.extensionFunction`.
 public typealias XPathFunction = (XPathFunctionCall) throws -> XPathValue
 
 /// An error an extension function throws to report a problem in its own words.
@@ -88,8 +91,9 @@ public struct QualifiedName: Hashable, Sendable, CustomStringConvertible {
   public var description: String { namespace.isEmpty ? localName : "{\(namespace)}\(localName)" }
 }
 
-/// Evaluates XPath 1.0 against one document, with caller-supplied namespace prefixes,
-/// variables and extension functions. Use one context per document and thread.
+/// Evaluates XPath 1.0 against one document, with caller-supplied namespace prefixes, variables and extension functions.
+///
+/// Use one context per document and thread.
 public final class XPathContext {
   /// The document evaluated against.
   public let document: Document
@@ -102,8 +106,9 @@ public final class XPathContext {
   fileprivate var functionError: Error?
   fileprivate var currentExpression: String = ""
 
-  /// Creates a context for `document`. `namespaces` maps prefixes to URIs; prefixes in the
-  /// document itself are never used.
+  /// Creates a context for `document`.
+  ///
+  /// `namespaces` maps prefixes to URIs; prefixes in the document itself are never used.
   public init(document: Document, namespaces: [String: String] = [:]) {
     LibXML2.ensureReady()
     self.document = document
@@ -151,6 +156,7 @@ public final class XPathContext {
   }
 
   /// A budget of XPath operations for all evaluations in this context (0: unlimited).
+  ///
   /// Exceeding it fails the evaluation with an `.xpathEvaluation` error.
   public var operationLimit: UInt {
     get { UInt(context.pointee.opLimit) }
@@ -264,7 +270,9 @@ public final class XPathContext {
   }
 
   private func owningDocument(_ node: xmlNodePtr) -> Document? {
-    let doc = node.pointee.type == XML_DOCUMENT_NODE ? UnsafeMutableRawPointer(node) : node.pointee.doc.map(UnsafeMutableRawPointer.init)
+    let doc =
+      node.pointee.type == XML_DOCUMENT_NODE
+      ? UnsafeMutableRawPointer(node) : node.pointee.doc.map(UnsafeMutableRawPointer.init)
     guard let doc else { return nil }
     if doc == UnsafeMutableRawPointer(document.pointer) { return document }
     return otherDocuments[doc]
@@ -281,7 +289,8 @@ public final class XPathContext {
       for node in nodes {
         if node.document !== document { adopt(node.document) }
         if let binding = node.namespaceBinding {
-          if let ns = xmlSearchNs(node.pointer.pointee.doc, node.pointer, binding.prefix.isEmpty ? nil : binding.prefix) {
+          if let ns = xmlSearchNs(node.pointer.pointee.doc, node.pointer, binding.prefix.isEmpty ? nil : binding.prefix)
+          {
             xmlXPathNodeSetAddNs(set, node.pointer, ns)
           }
         } else {
@@ -385,4 +394,16 @@ private func xpathMessage(code: Int) -> String {
     "the evaluation exceeded the recursion limit",
   ]
   return offset >= 0 && offset < messages.count ? messages[offset] : "XPath error \(code)"
+}
+
+extension XPathContext {
+  /// `nodes` without duplicates, in document order (nodes of one document before another's).
+  public func documentOrder(_ nodes: [Node]) -> [Node] {
+    var seen = Set<Node>()
+    let unique = nodes.filter { seen.insert($0).inserted }
+    guard unique.count > 1 else { return unique }
+    let object = makeObject(.nodeSet(unique))
+    defer { xmlXPathFreeObject(object) }
+    return value(of: object).nodes
+  }
 }

@@ -41,8 +41,9 @@ public indirect enum XPathSyntax: Hashable, Sendable {
     public var description: String { prefix.map { "\($0):\(local)" } ?? local }
   }
 
-  /// A location step: axis, node test and predicates. `//` is expanded to
-  /// `descendant-or-self::node()`, `.` to `self::node()`, `..` to `parent::node()`.
+  /// A location step: axis, node test and predicates.
+  ///
+  /// `//` is expanded to `descendant-or-self::node()`, `.` to `self::node()`, `..` to `parent::node()`.
   public struct Step: Hashable, Sendable {
     /// The axis name (`child`, `attribute`, `descendant-or-self`, …).
     public var axis: String
@@ -50,6 +51,12 @@ public indirect enum XPathSyntax: Hashable, Sendable {
     public var test: NodeTest
     /// The predicates.
     public var predicates: [XPathSyntax]
+    /// Creates a step.
+    public init(axis: String, test: NodeTest, predicates: [XPathSyntax]) {
+      self.axis = axis
+      self.test = test
+      self.predicates = predicates
+    }
   }
 
   /// A node test.
@@ -163,8 +170,9 @@ private struct SyntaxParser {
 
   static func isNameStart(_ c: Character) -> Bool { c.isLetter || c == "_" }
   static func isNameChar(_ c: Character) -> Bool {
-    c.isLetter || c.isNumber || c == "_" || c == "-" || c == "." || c == "\u{B7}" || c.unicodeScalars.first!.properties
-      .generalCategory == .nonspacingMark
+    c.isLetter || c.isNumber || c == "_" || c == "-" || c == "." || c == "\u{B7}"
+      || c.unicodeScalars.first!.properties
+        .generalCategory == .nonspacingMark
   }
 
   static func tokenize(_ source: String) throws -> [Lexeme] {
@@ -262,7 +270,9 @@ private struct SyntaxParser {
     return result
   }
 
-  static func readQName(_ chars: [Character], _ start: Int, _ source: String, allowWildcard: Bool) throws -> (
+  static func readQName(
+    _ chars: [Character], _ start: Int, _ source: String, allowWildcard: Bool
+  ) throws -> (
     String?, String, Int
   ) {
     var i = start
@@ -341,7 +351,9 @@ private struct SyntaxParser {
 
   mutating func parseExpr() throws -> XPathSyntax { try parseBinary(level: 0) }
 
-  static let levels: [[String]] = [["or"], ["and"], ["=", "!="], ["<", "<=", ">", ">="], ["+", "-"], ["*", "div", "mod"]]
+  static let levels: [[String]] = [
+    ["or"], ["and"], ["=", "!="], ["<", "<=", ">", ">="], ["+", "-"], ["*", "div", "mod"],
+  ]
 
   mutating func operatorAtCurrent() -> String? {
     switch current.token {

@@ -74,12 +74,13 @@ struct DocumentTests {
     #expect(children[4].path == "/*:declaration[1]/plain[1]")
     #expect(children[0].attributes[0].path == "/*:declaration[1]/*:facility[1]/@id")
     let plainChildren = children[4].children
-    #expect(plainChildren.map(\.path) == [
-      "/*:declaration[1]/plain[1]/text()[1]",
-      "/*:declaration[1]/plain[1]/comment()[1]",
-      "/*:declaration[1]/plain[1]/text()[2]",
-      "/*:declaration[1]/plain[1]/processing-instruction('pi')[1]",
-    ])
+    #expect(
+      plainChildren.map(\.path) == [
+        "/*:declaration[1]/plain[1]/text()[1]",
+        "/*:declaration[1]/plain[1]/comment()[1]",
+        "/*:declaration[1]/plain[1]/text()[2]",
+        "/*:declaration[1]/plain[1]/processing-instruction('pi')[1]",
+      ])
     #expect(document.documentNode.path == "/")
   }
 

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import XMLCore
 
-/// Untrusted input must never reach the file system or network, blow up memory or time,
-/// or be silently "repaired". Each case asserts the error kind and where it points.
+/// Untrusted input must never reach the file system or network, blow up memory or time, or be silently "repaired".
+///
+/// Each case asserts the error kind and where it points.
 @Suite("Hardened intake")
 struct HostileInputTests {
   static let canary = "NORMCHECK-CANARY-7f3a9c"
@@ -20,7 +21,8 @@ struct HostileInputTests {
     }
   }
 
-  @Test("XXE and external DTDs never reveal local files",
+  @Test(
+    "XXE and external DTDs never reveal local files",
     arguments: ["xxe-local-file.xml", "xxe-absolute-file.xml", "external-dtd.xml", "parameter-entity.xml"])
   func externalEntitiesAreNotLoaded(name: String) throws {
     let visible = everythingVisible(name)
@@ -154,7 +156,8 @@ struct HostileInputTests {
     #expect(error.location.line >= 1)
   }
 
-  @Test("Encodings are detected from BOM and declaration",
+  @Test(
+    "Encodings are detected from BOM and declaration",
     arguments: [
       ("utf16-bom.xml", "Ünïcødé Ŝtate"), ("utf16be-bom.xml", "Ünïcødé Ŝtate"), ("latin1.xml", "Côte Fictive"),
       ("utf8-bom.xml", "Ελλάδα Fictive"),

@@ -3,23 +3,27 @@ import XMLCore
 
 @Suite("XPath 1.0 parser")
 struct XPathSyntaxTests {
-  @Test("Valid expressions parse", arguments: [
-    "1", "-1", "- - 2", "'a'", "\"b\"", ".5", "3.", "$v", "$p:v", "/", "//a", "a/b//c", "../@id", "@*", "a:*",
-    "*", "* * *", "div div div", "mod mod mod", "and and or", "a | b | c", "count(//x[@id = current()/@id]) = 1",
-    "f:g(1, 'two', $three)", "processing-instruction('x')", "processing-instruction()", "text() | comment()",
-    "node()[1]", "ancestor-or-self::*[last()]", "preceding-sibling::ref[@facility = $x]", "(a | b)[2]/c",
-    "$x[1]/y", "last-updated < 3", "a-b", "a - b", "child::div", "a[. = 'x' and @y != 2 or not(z)]",
-    "string-length(normalize-space(.)) > 0", "sum(x) div count(x) >= 0.5",
-  ])
+  @Test(
+    "Valid expressions parse",
+    arguments: [
+      "1", "-1", "- - 2", "'a'", "\"b\"", ".5", "3.", "$v", "$p:v", "/", "//a", "a/b//c", "../@id", "@*", "a:*",
+      "*", "* * *", "div div div", "mod mod mod", "and and or", "a | b | c", "count(//x[@id = current()/@id]) = 1",
+      "f:g(1, 'two', $three)", "processing-instruction('x')", "processing-instruction()", "text() | comment()",
+      "node()[1]", "ancestor-or-self::*[last()]", "preceding-sibling::ref[@facility = $x]", "(a | b)[2]/c",
+      "$x[1]/y", "last-updated < 3", "a-b", "a - b", "child::div", "a[. = 'x' and @y != 2 or not(z)]",
+      "string-length(normalize-space(.)) > 0", "sum(x) div count(x) >= 0.5",
+    ])
   func parses(source: String) throws {
     _ = try XPathSyntax.parse(source)
     _ = try XPathExpression(source)  // libxml2 agrees
   }
 
-  @Test("Invalid expressions are rejected with an offset", arguments: [
-    "count(", "a[", "1 +", "a b", "@@x", "//[x]", "f(,)", "'open", "$", "a::b", "p:", "!x", "a ! b", "()", "/ /",
-    "x[1]]", "1 = = 2",
-  ])
+  @Test(
+    "Invalid expressions are rejected with an offset",
+    arguments: [
+      "count(", "a[", "1 +", "a b", "@@x", "//[x]", "f(,)", "'open", "$", "a::b", "p:", "!x", "a ! b", "()", "/ /",
+      "x[1]]", "1 = = 2",
+    ])
   func rejects(source: String) {
     #expect(throws: XMLError.self) { try XPathSyntax.parse(source) }
     #expect(throws: XMLError.self) { try XPathExpression(source) }

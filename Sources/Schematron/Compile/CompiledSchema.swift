@@ -1,0 +1,316 @@
+import Foundation
+import XMLCore
+
+/// A parameter value a host passes into a schema's evaluation (for example an as-of date).
+public enum ParameterValue: Hashable, Sendable {
+  /// A string.
+  case string(String)
+  /// A number.
+  case number(Double)
+  /// A boolean.
+  case boolean(Bool)
+
+  var xpathValue: XPathValue {
+    switch self {
+    case .string(let value): .string(value)
+    case .number(let value): .number(value)
+    case .boolean(let value): .boolean(value)
+    }
+  }
+}
+
+/// A schema ready to check documents: every expression parsed and checked, nothing left to resolve.
+///
+/// Immutable and `Sendable`: one compiled schema checks many documents at once.
+public struct CompiledSchema: Sendable {
+  /// Options for compiling.
+  public struct Options: Sendable {
+    /// The phase to run (`nil`: the default phase).
+    public var phase: String?
+    /// Parameters the host supplies, with default values; rules refer to them as `$name`.
+    public var parameters: [String: ParameterValue]
+    /// The functions available besides XPath 1.0's own.
+    public var functions: FunctionLibrary
+    /// Vocabularies for `nc:in-vocabulary` / `nc:is-within`.
+    public var vocabularies: [String: Vocabulary]
+    /// Where `document()` may read (`nil`: the schema's directory).
+    public var packDirectory: URL?
+
+    /// Creates options.
+    public init(
+      phase: String? = nil, parameters: [String: ParameterValue] = [:], functions: FunctionLibrary = .standard,
+      vocabularies: [String: Vocabulary] = [:], packDirectory: URL? = nil
+    ) {
+      self.phase = phase
+      self.parameters = parameters
+      self.functions = functions
+      self.vocabularies = vocabularies
+      self.packDirectory = packDirectory
+    }
+  }
+
+  /// The resolved schema.
+  public let resolved: ResolvedSchema
+  /// The prefix → URI bindings of the schema's `ns` elements (plus `xml`).
+  public let namespaces: [String: String]
+  /// The parameters and their defaults.
+  public let parameters: [String: ParameterValue]
+  let functions: FunctionLibrary
+  let vocabularies: [String: Vocabulary]
+  let packDirectory: URL?
+  /// Per pattern, per rule: the context pattern rewritten as an expression.
+  let contextExpressions: [[String]]
+  /// Key name → (match expression, use expression).
+  let keys: [String: (match: String, use: String)]
+
+  /// The schema as loaded.
+  public var schema: Schema { resolved.schema }
+
+  /// Loads, resolves and compiles the schema at `path`.
+  public static func load(
+    contentsOfFile path: String, options: Options = Options(), loaderOptions: SchemaLoader.Options = .init()
+  ) throws -> CompiledSchema {
+    let schema = try SchemaLoader.load(contentsOfFile: path, options: loaderOptions)
+    var options = options
+    if options.packDirectory == nil {
+      options.packDirectory = loaderOptions.root ?? URL(fileURLWithPath: path).deletingLastPathComponent()
+    }
+    return try CompiledSchema(schema, options: options)
+  }
+
+  /// Resolves and compiles `schema`.
+  /// - Throws: ``SchematronLoadError`` with every problem: unknown prefixes, functions,
+  ///   variables, diagnostics and properties, XPath syntax errors, invalid rule contexts.
+  public init(_ schema: Schema, options: Options = Options()) throws {
+    let resolved = try Resolver.resolve(schema, phase: options.phase)
+    var checker = StaticChecker(schema: schema, options: options)
+    var contexts: [[String]] = []
+    var scope = Set(options.parameters.keys)
+    checker.checkLets(resolved.lets, scope: &scope)
+    for key in schema.keys {
+      _ = checker.pattern(key.match, at: key.location)
+      checker.expression(key.use, at: key.location, scope: scope)
+    }
+    for pattern in resolved.patterns {
+      var patternScope = scope
+      if let documents = pattern.documents { checker.expression(documents, at: pattern.location, scope: patternScope) }
+      checker.checkLets(pattern.lets, scope: &patternScope)
+      var ruleContexts: [String] = []
+      for rule in pattern.rules {
+        ruleContexts.append(checker.pattern(rule.context, at: rule.location) ?? rule.context)
+        var ruleScope = patternScope
+        if let subject = rule.subject { checker.expression(subject, at: rule.location, scope: ruleScope) }
+        for step in rule.steps {
+          switch step {
+          case .bind(let binding): checker.checkLets([binding], scope: &ruleScope)
+          case .check(let assertion): checker.check(assertion, scope: ruleScope)
+          }
+        }
+      }
+      contexts.append(ruleContexts)
+    }
+    if !checker.problems.isEmpty { throw SchematronLoadError(checker.problems) }
+    self.resolved = resolved
+    self.namespaces = checker.namespaces
+    self.parameters = options.parameters
+    self.functions = options.functions
+    self.vocabularies = options.vocabularies
+    self.packDirectory = options.packDirectory
+    self.contextExpressions = contexts
+    self.keys = Dictionary(
+      schema.keys.map { ($0.name, (match: checker.patternExpression($0.match) ?? $0.match, use: $0.use)) },
+      uniquingKeysWith: { first, _ in first })
+  }
+}
+
+/// Checks every expression of a schema before any document is seen.
+struct StaticChecker {
+  let schema: Schema
+  let options: CompiledSchema.Options
+  var namespaces: [String: String] = ["xml": "http://www.w3.org/XML/1998/namespace"]
+  var problems: [SchematronProblem] = []
+
+  init(schema: Schema, options: CompiledSchema.Options) {
+    self.schema = schema
+    self.options = options
+    for declaration in schema.namespaces {
+      if let existing = namespaces[declaration.prefix], existing != declaration.uri, declaration.prefix != "xml" {
+        problems.append(
+          SchematronProblem(
+            .duplicateID, "prefix '\(declaration.prefix)' is bound to two URIs ('\(existing)', '\(declaration.uri)')",
+            at: declaration.location))
+      }
+      namespaces[declaration.prefix] = declaration.uri
+    }
+  }
+
+  mutating func checkLets(_ lets: [Let], scope: inout Set<String>) {
+    for binding in lets {
+      if case .expression(let value) = binding.value {
+        expression(value, at: binding.location, scope: scope)
+      }
+      scope.insert(binding.name)
+    }
+  }
+
+  mutating func check(_ assertion: Assertion, scope: Set<String>) {
+    expression(assertion.test, at: assertion.location, scope: scope)
+    if let subject = assertion.subject { expression(subject, at: assertion.location, scope: scope) }
+    message(assertion.message, at: assertion.location, scope: scope)
+    for id in assertion.diagnostics {
+      if let diagnostic = schema.diagnostics[id] {
+        message(diagnostic.message, at: diagnostic.location, scope: scope)
+      } else {
+        problems.append(
+          SchematronProblem(.unknownReference, "unknown diagnostic '\(id)'", at: assertion.location))
+      }
+    }
+    for id in assertion.properties {
+      if let property = schema.properties[id] {
+        message(property.message, at: property.location, scope: scope)
+      } else {
+        problems.append(SchematronProblem(.unknownReference, "unknown property '\(id)'", at: assertion.location))
+      }
+    }
+  }
+
+  mutating func message(_ parts: [MessagePart], at location: SchemaLocation, scope: Set<String>) {
+    for part in parts {
+      switch part {
+      case .valueOf(let select): expression(select, at: location, scope: scope)
+      case .name(let path?): expression(path, at: location, scope: scope)
+      case .emph(let inner), .dir(_, let inner), .span(_, let inner): message(inner, at: location, scope: scope)
+      case .text, .name(nil): break
+      }
+    }
+  }
+
+  /// Parses and checks an expression; records problems against `location`.
+  @discardableResult
+  mutating func expression(_ source: String, at location: SchemaLocation, scope: Set<String>) -> XPathSyntax? {
+    let syntax: XPathSyntax
+    do {
+      syntax = try XPathSyntax.parse(source)
+      _ = try XPathExpression(source)
+    } catch let error as XMLError {
+      problems.append(
+        SchematronProblem(.xpathSyntax, "XPath syntax error: \(error.message)", at: location, expression: source))
+      return nil
+    } catch {
+      problems.append(SchematronProblem(.xpathSyntax, "XPath syntax error", at: location, expression: source))
+      return nil
+    }
+    for prefix in syntax.prefixes.sorted() where namespaces[prefix] == nil {
+      problems.append(
+        SchematronProblem(
+          .unknownPrefix, "prefix '\(prefix)' is not declared by an <ns> element", at: location, expression: source))
+    }
+    for (name, arity) in syntax.functionCalls {
+      if name.prefix == nil, let range = FunctionLibrary.core[name.local] {
+        if !range.contains(arity) {
+          problems.append(
+            SchematronProblem(
+              .unknownFunction, "\(name.local)() takes \(describe(range)) argument(s), not \(arity)", at: location,
+              expression: source))
+        }
+        continue
+      }
+      let uri = name.prefix.flatMap { namespaces[$0] } ?? ""
+      if name.prefix != nil && namespaces[name.prefix!] == nil { continue }  // reported as a prefix
+      guard let definition = options.functions.definitions[QualifiedName(name.local, namespace: uri)] else {
+        problems.append(
+          SchematronProblem(
+            .unknownFunction, "unknown function \(name)()\(uri.isEmpty ? "" : " in namespace \(uri)")", at: location,
+            expression: source))
+        continue
+      }
+      if !definition.arity.contains(arity) {
+        problems.append(
+          SchematronProblem(
+            .unknownFunction, "\(name)() takes \(describe(definition.arity)) argument(s), not \(arity)", at: location,
+            expression: source))
+      }
+      if name.prefix == nil && name.local == "key" {
+        checkKeyName(syntax, at: location, source: source)
+      }
+    }
+    for variable in syntax.variableReferences {
+      let key = variable.prefix == nil ? variable.local : variable.description
+      if !scope.contains(key) {
+        problems.append(
+          SchematronProblem(
+            .unknownVariable, "variable $\(variable) is not defined by a let or parameter in scope", at: location,
+            expression: source))
+      }
+    }
+    return syntax
+  }
+
+  private mutating func checkKeyName(_ syntax: XPathSyntax, at location: SchemaLocation, source: String) {
+    let declared = Set(schema.keys.map(\.name))
+    syntax.visit { node in
+      if case .function(let name, let arguments) = node, name.prefix == nil, name.local == "key",
+        case .literal(let keyName)? = arguments.first, !declared.contains(keyName)
+      {
+        problems.append(
+          SchematronProblem(
+            .unknownReference, "key('\(keyName)', …) names no xsl:key of the schema", at: location, expression: source))
+      }
+    }
+  }
+
+  private func describe(_ range: ClosedRange<Int>) -> String {
+    if range.upperBound == Int.max { return "\(range.lowerBound) or more" }
+    return range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
+  }
+
+  /// Checks that `source` is an XSLT 1.0 match pattern and returns it as an expression
+  /// selecting every node the pattern matches (relative branches become `//branch`).
+  mutating func pattern(_ source: String, at location: SchemaLocation) -> String? {
+    guard let syntax = expression(source, at: location, scope: Set(options.parameters.keys).union(allLetNames)) else {
+      return nil
+    }
+    let branches: [XPathSyntax] = if case .union(let parts) = syntax { parts } else { [syntax] }
+    for branch in branches where !Self.isPatternBranch(branch) {
+      problems.append(
+        SchematronProblem(
+          .malformed, "a rule context must be an XSLT pattern (location paths joined by '|'), not '\(branch)'",
+          at: location, expression: source))
+      return nil
+    }
+    return patternExpression(source)
+  }
+
+  private var allLetNames: Set<String> {
+    var names = Set(schema.lets.map(\.name))
+    for phase in schema.phases { names.formUnion(phase.lets.map(\.name)) }
+    for pattern in schema.patterns { names.formUnion(pattern.lets.map(\.name)) }
+    return names
+  }
+
+  func patternExpression(_ source: String) -> String? {
+    guard let syntax = try? XPathSyntax.parse(source) else { return nil }
+    let branches: [XPathSyntax] = if case .union(let parts) = syntax { parts } else { [syntax] }
+    let rewritten = branches.map { branch -> XPathSyntax in
+      if case .path(false, let steps) = branch {
+        let descendant = XPathSyntax.Step(axis: "descendant-or-self", test: .type("node", nil), predicates: [])
+        return .path(absolute: true, steps: [descendant] + steps)
+      }
+      return branch
+    }
+    return rewritten.count == 1 ? rewritten[0].description : XPathSyntax.union(rewritten).description
+  }
+
+  static func isPatternBranch(_ branch: XPathSyntax) -> Bool {
+    switch branch {
+    case .path(_, let steps):
+      return steps.allSatisfy { ["child", "attribute", "descendant-or-self"].contains($0.axis) || $0.axis == "self" }
+    case .filtered(.function(let name, _), _, _):
+      return name.prefix == nil && (name.local == "id" || name.local == "key")
+    case .function(let name, _):
+      return name.prefix == nil && (name.local == "id" || name.local == "key")
+    default:
+      return false
+    }
+  }
+}

@@ -1,0 +1,418 @@
+import Foundation
+import XMLCore
+
+/// Checks documents against a ``CompiledSchema``.
+///
+/// ISO semantics: within a pattern each node is handled by the first rule whose context
+/// matches it; an assert fires when its test is false, a report when it is true. Each rule
+/// context is evaluated once per pattern and document. An expression that fails to evaluate
+/// becomes an ``EvaluationFailure`` and the rest of the document is still checked.
+public struct Evaluator: Sendable {
+  /// Limits and switches for one evaluation.
+  public struct Options: Sendable {
+    /// Parameter values for this document (override the schema's defaults).
+    public var parameters: [String: ParameterValue]
+    /// Stop collecting findings after this many (the result is marked truncated).
+    ///
+    /// Default 10 000.
+    public var maxFindings: Int
+    /// The XPath operation budget per document (0: none).
+    ///
+    /// Default 0.
+    public var operationLimit: UInt
+    /// Record every rule firing (needed for SVRL).
+    ///
+    /// Default false.
+    public var recordFiredRules: Bool
+    /// Limits for documents read by `document()` and `@documents`.
+    public var parseLimits: ParseLimits
+
+    /// Creates options.
+    public init(
+      parameters: [String: ParameterValue] = [:], maxFindings: Int = 10_000, operationLimit: UInt = 0,
+      recordFiredRules: Bool = false, parseLimits: ParseLimits = .default
+    ) {
+      self.parameters = parameters
+      self.maxFindings = maxFindings
+      self.operationLimit = operationLimit
+      self.recordFiredRules = recordFiredRules
+      self.parseLimits = parseLimits
+    }
+  }
+
+  /// The schema.
+  public let schema: CompiledSchema
+
+  /// Creates an evaluator for `schema`.
+  public init(_ schema: CompiledSchema) { self.schema = schema }
+
+  /// Checks `document`.
+  public func validate(_ document: Document, options: Options = Options()) -> ValidationResult {
+    let run = DocumentRun(schema: schema, document: document, options: options)
+    return run.execute()
+  }
+}
+
+/// The state of checking one document: its XPath context, compiled expressions, key indexes.
+final class DocumentRun {
+  let schema: CompiledSchema
+  let document: Document
+  let options: Evaluator.Options
+  var findings: [SchematronFinding] = []
+  var failures: [EvaluationFailure] = []
+  var firedRules: [FiredRule] = []
+  var truncated = false
+  /// Values of schema and phase lets, set again on every context created.
+  var globals: [(String, XPathValue)] = []
+  private var contexts: [ObjectIdentifier: Session] = [:]
+
+  /// An XPath context for one document plus its compiled expressions.
+  final class Session {
+    let context: XPathContext
+    let environment: FunctionEnvironment
+    var expressions: [String: XPathExpression] = [:]
+    /// The variables currently set, so that a binding can be undone exactly.
+    var bindings: [String: XPathValue] = [:]
+
+    /// Sets `name`; returns what to restore afterwards.
+    func bind(_ name: String, _ value: XPathValue) -> (String, XPathValue?) {
+      let previous = bindings[name]
+      bindings[name] = value
+      context.setVariable(name, value)
+      return (name, previous)
+    }
+
+    /// Undoes bindings, most recent first.
+    func unbind(_ saved: [(String, XPathValue?)]) {
+      for (name, previous) in saved.reversed() {
+        bindings[name] = previous
+        context.setVariable(name, previous)
+      }
+    }
+
+    init(context: XPathContext, environment: FunctionEnvironment) {
+      self.context = context
+      self.environment = environment
+    }
+
+    func compiled(_ source: String) throws -> XPathExpression {
+      if let cached = expressions[source] { return cached }
+      let expression = try XPathExpression(source)
+      expressions[source] = expression
+      return expression
+    }
+  }
+
+  init(schema: CompiledSchema, document: Document, options: Evaluator.Options) {
+    self.schema = schema
+    self.document = document
+    self.options = options
+  }
+
+  func session(for document: Document) -> Session {
+    if let existing = contexts[ObjectIdentifier(document)] { return existing }
+    let context = XPathContext(document: document, namespaces: schema.namespaces)
+    context.operationLimit = options.operationLimit
+    let environment = FunctionEnvironment(
+      context: context, packDirectory: schema.packDirectory, vocabularies: schema.vocabularies,
+      parseLimits: options.parseLimits)
+    environment.availableFunctions = availableFunctionNames()
+    let session = Session(context: context, environment: environment)
+    environment.keyBuilder = { [unowned self, unowned session] name in try self.buildKey(name, in: session) }
+    for definition in schema.functions.definitions.values {
+      let body = definition.body
+      context.register(function: definition.name) { [unowned environment] call in
+        try body(call, environment)
+      }
+    }
+    for (name, value) in globals { _ = session.bind(name, value) }
+    contexts[ObjectIdentifier(document)] = session
+    return session
+  }
+
+  private func availableFunctionNames() -> Set<String> {
+    var names = Set<String>()
+    let prefixes = Dictionary(grouping: schema.namespaces, by: \.value).mapValues { $0.map(\.key) }
+    for name in schema.functions.definitions.keys {
+      if name.namespace.isEmpty {
+        names.insert(name.localName)
+      } else {
+        for prefix in prefixes[name.namespace] ?? [] { names.insert("\(prefix):\(name.localName)") }
+      }
+    }
+    return names
+  }
+
+  func execute() -> ValidationResult {
+    let main = session(for: document)
+    // Parameters first (defaults, then this document's values), then schema and phase lets.
+    var parameterValues = schema.parameters
+    for (name, value) in options.parameters { parameterValues[name] = value }
+    for (name, value) in parameterValues.sorted(by: { $0.key < $1.key }) {
+      globals.append((name, value.xpathValue))
+      _ = main.bind(name, value.xpathValue)
+    }
+    for binding in schema.resolved.lets {
+      if let value = evaluateLet(binding, at: document.documentNode, in: main, pattern: nil, rule: nil) {
+        globals.append((binding.name, value))
+        for other in contexts.values { _ = other.bind(binding.name, value) }
+      }
+    }
+    for (patternIndex, pattern) in schema.resolved.patterns.enumerated() {
+      if let documentsExpression = pattern.documents {
+        for target in otherDocuments(documentsExpression, pattern: pattern, session: main) {
+          run(patternIndex, on: target)
+        }
+      } else {
+        run(patternIndex, on: document)
+      }
+      if truncated { break }
+    }
+    return ValidationResult(
+      document: document.sourceName, phase: schema.resolved.phase, findings: findings, failures: failures,
+      firedRules: firedRules, truncated: truncated)
+  }
+
+  /// The documents a pattern's `@documents` names, read relative to the checked document and
+  /// only from its own directory.
+  private func otherDocuments(_ expression: String, pattern: ResolvedPattern, session: Session) -> [Document] {
+    let value: XPathValue
+    do {
+      value = try session.context.evaluate(session.compiled(expression), at: document.documentNode)
+    } catch {
+      fail(
+        expression, error, node: document.documentNode, at: pattern.location, pattern: pattern, rule: nil,
+        assertion: nil)
+      return []
+    }
+    let base = URL(fileURLWithPath: document.sourceName).deletingLastPathComponent().standardizedFileURL
+      .resolvingSymlinksInPath()
+    var result: [Document] = []
+    for uri in value.strings {
+      let target = base.appendingPathComponent(uri).standardizedFileURL.resolvingSymlinksInPath()
+      guard target.path.hasPrefix(base.path + "/"), URL(string: uri)?.scheme == nil || uri.hasPrefix("file:") else {
+        let message = "'\(uri)' lies outside the checked document's directory and is not read"
+        fail(
+          expression, XPathFunctionError(message), node: document.documentNode, at: pattern.location, pattern: pattern,
+          rule: nil, assertion: nil)
+        continue
+      }
+      do {
+        let other = try Document(contentsOfFile: target.path, limits: options.parseLimits)
+        session.environment.documents[target.path] = other
+        result.append(other)
+      } catch {
+        fail(
+          expression, error, node: document.documentNode, at: pattern.location, pattern: pattern, rule: nil,
+          assertion: nil)
+      }
+    }
+    return result
+  }
+
+  private func run(_ patternIndex: Int, on target: Document) {
+    let pattern = schema.resolved.patterns[patternIndex]
+    let session = session(for: target)
+    let context = session.context
+    // Pattern lets, evaluated at the root.
+    var patternVariables: [(String, XPathValue?)] = []
+    for binding in pattern.lets {
+      if let value = evaluateLet(binding, at: target.documentNode, in: session, pattern: pattern, rule: nil) {
+        patternVariables.append(session.bind(binding.name, value))
+      }
+    }
+    defer { session.unbind(patternVariables) }
+
+    // Each rule context once; the first rule to claim a node handles it.
+    var claimed = Set<Node>()
+    var firings: [(node: Node, rule: Int)] = []
+    for (ruleIndex, rule) in pattern.rules.enumerated() {
+      let source = schema.contextExpressions[patternIndex][ruleIndex]
+      session.environment.currentNode = nil
+      let nodes: [Node]
+      do {
+        nodes = try context.evaluate(session.compiled(source), at: target.documentNode).nodes
+      } catch {
+        fail(
+          rule.context, error, node: target.documentNode, at: rule.location, pattern: pattern, rule: rule,
+          assertion: nil)
+        continue
+      }
+      for node in nodes where claimed.insert(node).inserted {
+        firings.append((node, ruleIndex))
+      }
+    }
+    if pattern.rules.count > 1 {
+      let order = context.documentOrder(firings.map(\.node))
+      let ruleOf = Dictionary(firings.map { ($0.node, $0.rule) }, uniquingKeysWith: { first, _ in first })
+      firings = order.map { ($0, ruleOf[$0]!) }
+    }
+    for (node, ruleIndex) in firings {
+      if options.recordFiredRules {
+        firedRules.append(
+          FiredRule(
+            patternIndex: patternIndex, ruleIndex: ruleIndex, firstFinding: findings.count, document: target.sourceName)
+        )
+      }
+      fire(pattern.rules[ruleIndex], on: node, pattern: pattern, session: session)
+      if truncated { return }
+    }
+  }
+
+  private func fire(_ rule: ResolvedRule, on node: Node, pattern: ResolvedPattern, session: Session) {
+    let context = session.context
+    session.environment.currentNode = node
+    var bound: [(String, XPathValue?)] = []
+    defer { session.unbind(bound) }
+    for step in rule.steps {
+      switch step {
+      case .bind(let binding):
+        if let value = evaluateLet(binding, at: node, in: session, pattern: pattern, rule: rule) {
+          bound.append(session.bind(binding.name, value))
+        }
+      case .check(let assertion):
+        let fired: Bool
+        do {
+          let holds = try context.evaluateBoolean(session.compiled(assertion.test), at: node)
+          fired = assertion.kind == .assert ? !holds : holds
+        } catch {
+          fail(
+            assertion.test, error, node: node, at: assertion.location, pattern: pattern, rule: rule,
+            assertion: assertion)
+          continue
+        }
+        guard fired else { continue }
+        if findings.count >= options.maxFindings {
+          truncated = true
+          return
+        }
+        findings.append(makeFinding(assertion, rule: rule, pattern: pattern, node: node, session: session))
+      }
+    }
+  }
+
+  private func makeFinding(
+    _ assertion: Assertion, rule: ResolvedRule, pattern: ResolvedPattern, node: Node, session: Session
+  ) -> SchematronFinding {
+    var subjectNode = node
+    if let subject = assertion.subject ?? rule.subject {
+      do {
+        if let first = try session.context.evaluate(session.compiled(subject), at: node).nodes.first {
+          subjectNode = first
+        }
+      } catch {
+        fail(subject, error, node: node, at: assertion.location, pattern: pattern, rule: rule, assertion: assertion)
+      }
+    }
+    let diagnostics = assertion.diagnostics.compactMap { id -> SchematronFinding.Reference? in
+      guard let diagnostic = schema.schema.diagnostics[id] else { return nil }
+      return .init(
+        id: id, role: diagnostic.role,
+        text: render(diagnostic.message, at: node, session: session, pattern: pattern, rule: rule, assertion: assertion)
+      )
+    }
+    let properties = assertion.properties.compactMap { id -> SchematronFinding.Reference? in
+      guard let property = schema.schema.properties[id] else { return nil }
+      return .init(
+        id: id, role: property.role,
+        text: render(property.message, at: node, session: session, pattern: pattern, rule: rule, assertion: assertion))
+    }
+    return SchematronFinding(
+      kind: assertion.kind, assertionID: assertion.id, ruleID: rule.id, patternID: pattern.id, role: assertion.role,
+      flag: assertion.flag ?? rule.flag, severity: Severity(assertion: assertion, rule: rule), test: assertion.test,
+      text: render(assertion.message, at: node, session: session, pattern: pattern, rule: rule, assertion: assertion),
+      diagnostics: diagnostics, properties: properties, see: assertion.see, icon: assertion.icon, fpi: assertion.fpi,
+      location: NodeLocation(subjectNode), ruleContext: rule.context, schemaLocation: assertion.location)
+  }
+
+  /// Renders message parts against the context node; whitespace is normalized.
+  func render(
+    _ parts: [MessagePart], at node: Node, session: Session, pattern: ResolvedPattern, rule: ResolvedRule?,
+    assertion: Assertion?
+  ) -> String {
+    var text = ""
+    func append(_ parts: [MessagePart]) {
+      for part in parts {
+        switch part {
+        case .text(let value): text += value
+        case .valueOf(let select):
+          do {
+            text += try session.context.evaluate(session.compiled(select), at: node).stringValue
+          } catch {
+            fail(
+              select, error, node: node, at: assertion?.location ?? pattern.location, pattern: pattern, rule: rule,
+              assertion: assertion)
+          }
+        case .name(let path):
+          if let path {
+            do {
+              text += try session.context.evaluate(session.compiled(path), at: node).nodes.first?.name ?? ""
+            } catch {
+              fail(
+                path, error, node: node, at: assertion?.location ?? pattern.location, pattern: pattern, rule: rule,
+                assertion: assertion)
+            }
+          } else {
+            text += node.name
+          }
+        case .emph(let inner), .dir(_, let inner), .span(_, let inner): append(inner)
+        }
+      }
+    }
+    append(parts)
+    return text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
+  }
+
+  private func evaluateLet(
+    _ binding: Let, at node: Node, in session: Session, pattern: ResolvedPattern?, rule: ResolvedRule?
+  ) -> XPathValue? {
+    switch binding.value {
+    case .expression(let source):
+      do {
+        return try session.context.evaluate(session.compiled(source), at: node)
+      } catch {
+        fail(source, error, node: node, at: binding.location, pattern: pattern, rule: rule, assertion: nil)
+        return nil
+      }
+    case .content(let xml):
+      do {
+        let fragment = try Document(string: "<normcheck-let>\(xml)</normcheck-let>", sourceName: binding.location.file)
+        session.context.adopt(fragment)
+        session.environment.documents["let:\(binding.name):\(session.environment.documents.count)"] = fragment
+        return .nodeSet(fragment.rootElement?.children ?? [])
+      } catch {
+        fail(binding.name, error, node: node, at: binding.location, pattern: pattern, rule: rule, assertion: nil)
+        return nil
+      }
+    }
+  }
+
+  private func fail(
+    _ expression: String, _ error: Error, node: Node?, at location: SchemaLocation, pattern: ResolvedPattern?,
+    rule: ResolvedRule?, assertion: Assertion?
+  ) {
+    let message = (error as? XMLError)?.message ?? "\(error)"
+    failures.append(
+      EvaluationFailure(
+        patternID: pattern?.id, ruleID: rule?.id, assertionID: assertion?.id, expression: expression, message: message,
+        location: node.map(NodeLocation.init), schemaLocation: location))
+  }
+
+  /// Builds the hash index of `xsl:key name`: every string value of `use` → matching nodes.
+  func buildKey(_ name: String, in session: Session) throws -> [String: [Node]]? {
+    guard let key = schema.keys[name] else { return nil }
+    let saved = session.environment.currentNode
+    defer { session.environment.currentNode = saved }
+    let root = session.context.document.documentNode
+    let matched = try session.context.evaluate(session.compiled(key.match), at: root).nodes
+    let use = try session.compiled(key.use)
+    var index: [String: [Node]] = [:]
+    for node in matched {
+      session.environment.currentNode = node
+      for value in try session.context.evaluate(use, at: node).strings {
+        index[value, default: []].append(node)
+      }
+    }
+    return index
+  }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// Writes a ``ValidationResult`` as ISO SVRL (Schematron Validation Report Language, 2016).
+///
+/// Conformance notes, checked in the tests against the SVRL 2016 RELAX NG grammar:
+/// - The grammar requires each `active-pattern` to be followed by at least one `fired-rule`,
+///   so an active pattern that handled no node is written as an XML comment in its place.
+/// - `phase`, `role` and `flag` must be NMTOKENs: `#ALL` is left out, and a role or flag
+///   with other characters is written as `svrl:`-free `normcheck:role`/`normcheck:flag`
+///   foreign attributes instead.
+/// - `location` is the canonical path of ``XMLCore/Node/path``; normcheck adds the line and
+///   column as foreign attributes `normcheck:line` and `normcheck:column`.
+public enum SVRLWriter {
+  /// The SVRL namespace.
+  public static let namespace = "http://purl.oclc.org/dsdl/svrl"
+  /// The namespace of normcheck's extra attributes in SVRL.
+  public static let extensionNamespace = "urn:normcheck:svrl:1"
+
+  /// Renders `result`; requires it to have been produced with `recordFiredRules`.
+  public static func render(_ result: ValidationResult, schema: CompiledSchema) -> String {
+    var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    out += "<svrl:schematron-output xmlns:svrl=\"\(namespace)\" xmlns:normcheck=\"\(extensionNamespace)\""
+    if let title = schema.schema.title { out += attribute("title", title) }
+    if result.phase != Resolver.allPhases, isNMTOKEN(result.phase) { out += attribute("phase", result.phase) }
+    if let version = schema.schema.schemaVersion { out += attribute("schemaVersion", version) }
+    out += attribute("normcheck:document", result.document)
+    out += ">\n"
+    for declaration in schema.schema.namespaces {
+      out +=
+        "  <svrl:ns-prefix-in-attribute-values\(attribute("prefix", declaration.prefix))\(attribute("uri", declaration.uri))/>\n"
+    }
+    var firingsByPattern: [Int: [FiredRule]] = [:]
+    for firing in result.firedRules { firingsByPattern[firing.patternIndex, default: []].append(firing) }
+    for (patternIndex, pattern) in schema.resolved.patterns.enumerated() {
+      let firings = firingsByPattern[patternIndex] ?? []
+      var header = "<svrl:active-pattern"
+      if let id = pattern.id, isNMTOKEN(id) { header += attribute("id", id) }
+      if let title = pattern.title { header += attribute("name", title) }
+      if let documents = pattern.documents { header += attribute("documents", documents) }
+      header += "/>"
+      guard !firings.isEmpty else {
+        out += "  <!-- \(header.replacingOccurrences(of: "--", with: "- -")) handled no node -->\n"
+        continue
+      }
+      out += "  \(header)\n"
+      for (offset, firing) in firings.enumerated() {
+        let rule = pattern.rules[firing.ruleIndex]
+        out += "  <svrl:fired-rule"
+        if let id = rule.id, isNMTOKEN(id) { out += attribute("id", id) }
+        out += attribute("context", rule.context)
+        out += roleAndFlag(rule.role, rule.flag)
+        if firing.document != result.document { out += attribute("normcheck:document", firing.document) }
+        out += "/>\n"
+        let end = offset + 1 < firings.count ? firings[offset + 1].firstFinding : nextFinding(after: firing, in: result)
+        for finding in result.findings[firing.firstFinding..<min(end, result.findings.count)] {
+          out += render(finding)
+        }
+      }
+    }
+    out += "</svrl:schematron-output>\n"
+    return out
+  }
+
+  /// The index of the first finding after all findings of `firing`'s pattern.
+  private static func nextFinding(after firing: FiredRule, in result: ValidationResult) -> Int {
+    result.firedRules.first { $0.patternIndex > firing.patternIndex }?.firstFinding ?? result.findings.count
+  }
+
+  private static func render(_ finding: SchematronFinding) -> String {
+    let element = finding.kind == .assert ? "svrl:failed-assert" : "svrl:successful-report"
+    var out = "    <\(element)"
+    if let id = finding.assertionID, isNMTOKEN(id) { out += attribute("id", id) }
+    out += attribute("location", finding.location.path)
+    out += attribute("test", finding.test)
+    out += roleAndFlag(finding.role, finding.flag)
+    out += attribute("normcheck:line", String(finding.location.line))
+    out += attribute("normcheck:column", String(finding.location.column))
+    out += attribute("normcheck:severity", finding.severity.rawValue)
+    out += ">\n"
+    for diagnostic in finding.diagnostics where isNMTOKEN(diagnostic.id) {
+      out += "      <svrl:diagnostic-reference\(attribute("diagnostic", diagnostic.id))>"
+      out += "<svrl:text>\(escapeXML(diagnostic.text, attribute: false))</svrl:text></svrl:diagnostic-reference>\n"
+    }
+    for property in finding.properties where isNMTOKEN(property.id) {
+      out += "      <svrl:property-reference\(attribute("property", property.id))"
+      if let role = property.role { out += attribute("role", role) }
+      out += "><svrl:text>\(escapeXML(property.text, attribute: false))</svrl:text></svrl:property-reference>\n"
+    }
+    out += "      <svrl:text"
+    if let see = finding.see { out += attribute("see", see) }
+    if let icon = finding.icon { out += attribute("icon", icon) }
+    if let fpi = finding.fpi { out += attribute("fpi", fpi) }
+    out += ">\(escapeXML(finding.text, attribute: false))</svrl:text>\n"
+    out += "    </\(element)>\n"
+    return out
+  }
+
+  private static func roleAndFlag(_ role: String?, _ flag: String?) -> String {
+    var out = ""
+    if let role { out += attribute(isNMTOKEN(role) ? "role" : "normcheck:role", role) }
+    if let flag { out += attribute(isNMTOKEN(flag) ? "flag" : "normcheck:flag", flag) }
+    return out
+  }
+
+  private static func attribute(_ name: String, _ value: String) -> String {
+    " \(name)=\"\(escapeXML(value, attribute: true))\""
+  }
+
+  /// Whether `value` is an XML NMTOKEN (name characters only, at least one).
+  static func isNMTOKEN(_ value: String) -> Bool {
+    !value.isEmpty
+      && value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" || $0 == ":" }
+  }
+}
