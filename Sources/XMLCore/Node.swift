@@ -289,6 +289,28 @@ extension Node {
   }
 }
 
+extension Node {
+  /// A path that survives edits elsewhere in the document: from the nearest ancestor-or-self
+  /// element with an `id` (or `xml:id`) attribute, written `//*:facility[@id='f1']`, then the
+  /// canonical steps below it; the canonical ``path`` when no ancestor has an id.
+  public var anchoredPath: String {
+    var suffix: [String] = []
+    var current: Node? = self
+    while let node = current, node.kind != .document {
+      if node.kind == .element,
+        let id = node.attribute("id") ?? node.attribute("id", namespace: "http://www.w3.org/XML/1998/namespace")
+      {
+        let name = node.namespaceURI == nil ? node.localName : "*:\(node.localName)"
+        let quoted = id.contains("'") ? "\"\(id)\"" : "'\(id)'"
+        return "//\(name)[@id=\(quoted)]" + suffix.reversed().map { "/" + $0 }.joined()
+      }
+      suffix.append(String(node.path.split(separator: "/").last ?? ""))
+      current = node.parent
+    }
+    return path
+  }
+}
+
 extension Node: CustomStringConvertible {
   /// The node's canonical path and location, for debugging.
   public var description: String { "\(path) (\(location))" }

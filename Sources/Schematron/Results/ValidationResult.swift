@@ -58,17 +58,23 @@ public struct NodeLocation: Hashable, Sendable, Codable {
   public var column: Int
   /// The node's canonical XPath (``XMLCore/Node/path``).
   public var path: String
+  /// The node's path anchored at the nearest element with an id (``XMLCore/Node/anchoredPath``).
+  public var anchoredPath: String
 
   /// Creates a location.
-  public init(file: String, line: Int, column: Int, path: String) {
+  public init(file: String, line: Int, column: Int, path: String, anchoredPath: String? = nil) {
     self.file = file
     self.line = line
     self.column = column
     self.path = path
+    self.anchoredPath = anchoredPath ?? path
   }
 
-  init(_ node: Node) {
-    self.init(file: node.document.sourceName, line: node.line, column: node.column, path: node.path)
+  /// The location of `node`.
+  public init(_ node: Node) {
+    self.init(
+      file: node.document.sourceName, line: node.line, column: node.column, path: node.path,
+      anchoredPath: node.anchoredPath)
   }
 }
 

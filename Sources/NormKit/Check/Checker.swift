@@ -1,0 +1,234 @@
+import Foundation
+import Schematron
+import XMLCore
+
+/// An input to check: a file or standard input.
+public enum CheckInput: Hashable, Sendable {
+  /// A file path.
+  case file(String)
+  /// Standard input, read to its end.
+  case standardInput
+
+  /// The name reports use.
+  public var name: String {
+    switch self {
+    case .file(let path): path
+    case .standardInput: "<stdin>"
+    }
+  }
+
+  /// Expands paths: files as given, directories recursively to their `*.xml` files in sorted order, `-` to standard input.
+  ///
+  /// A path that does not exist stays, to be reported.
+  public static func expand(_ paths: [String]) -> [CheckInput] {
+    var inputs: [CheckInput] = []
+    let fm = FileManager.default
+    for path in paths {
+      if path == "-" {
+        inputs.append(.standardInput)
+        continue
+      }
+      var isDirectory: ObjCBool = false
+      guard fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        inputs.append(.file(path))
+        continue
+      }
+      let base = URL(fileURLWithPath: path)
+      var found: [String] = []
+      if let walker = fm.enumerator(
+        at: base, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+      {
+        for case let url as URL in walker where url.pathExtension.lowercased() == "xml" {
+          let relative = url.path.dropFirst(base.standardizedFileURL.path.count).drop { $0 == "/" }
+          found.append(path.hasSuffix("/") ? path + relative : path + "/" + relative)
+        }
+      }
+      inputs += found.sorted().map { .file($0) }
+    }
+    return inputs
+  }
+}
+
+/// What to check and how.
+public struct CheckConfiguration: Sendable {
+  /// The packs to run, in order.
+  public var packs: [RulePack]
+  /// The declaration XSD, or `nil` to skip schema validation.
+  public var schema: XMLSchema?
+  /// The as-of date for freshness rules (YYYY-MM-DD); `nil`: each declaration's submission date.
+  public var asOf: String?
+  /// Parse limits for inputs.
+  public var limits: ParseLimits
+  /// Findings per document and pack at most.
+  public var maxFindings: Int
+  /// XPath operations per document and pack at most (0: unlimited).
+  public var operationLimit: UInt
+  /// Produce SVRL per pack.
+  public var wantSVRL: Bool
+
+  /// Creates a configuration.
+  public init(
+    packs: [RulePack], schema: XMLSchema?, asOf: String? = nil, limits: ParseLimits = .default,
+    maxFindings: Int = 10_000, operationLimit: UInt = 0, wantSVRL: Bool = false
+  ) {
+    self.packs = packs
+    self.schema = schema
+    self.asOf = asOf
+    self.limits = limits
+    self.maxFindings = maxFindings
+    self.operationLimit = operationLimit
+    self.wantSVRL = wantSVRL
+  }
+}
+
+/// Checks declarations: reads, validates against the XSD, runs the packs.
+public struct Checker: Sendable {
+  /// The configuration.
+  public let configuration: CheckConfiguration
+
+  /// Creates a checker.
+  public init(_ configuration: CheckConfiguration) { self.configuration = configuration }
+
+  /// Checks `inputs` with up to `jobs` running at once.
+  ///
+  /// Reports come back in input order, whatever order they finish in; a bad input never stops the others.
+  public func check(
+    _ inputs: [CheckInput], jobs: Int, progress: (@Sendable (Int, Int) -> Void)? = nil
+  ) async
+    -> [DocumentReport]
+  {
+    let total = inputs.count
+    let width = max(1, min(jobs, total))
+    return await withTaskGroup(of: (Int, DocumentReport).self) { group in
+      var reports = [DocumentReport?](repeating: nil, count: total)
+      var next = 0
+      var done = 0
+      func launch() {
+        guard next < total else { return }
+        let index = next
+        let input = inputs[index]
+        next += 1
+        group.addTask { (index, self.check(input)) }
+      }
+      for _ in 0..<width { launch() }
+      for await (index, report) in group {
+        reports[index] = report
+        done += 1
+        progress?(done, total)
+        launch()
+      }
+      return reports.map { $0! }
+    }
+  }
+
+  /// Checks one input.
+  public func check(_ input: CheckInput) -> DocumentReport {
+    var report = DocumentReport(
+      input: input.name, state: nil, cycle: nil, findings: [], rulesApplied: configuration.packs.flatMap(\.rules),
+      svrl: [:], parsed: false)
+    let document: Document
+    do {
+      switch input {
+      case .file(let path): document = try Document(contentsOfFile: path, limits: configuration.limits)
+      case .standardInput: document = try Document.fromStandardInput(limits: configuration.limits)
+      }
+    } catch let error as XMLError {
+      report.findings.append(Self.finding(for: error, input: input.name))
+      return report
+    } catch {
+      report.findings.append(
+        Finding(
+          ruleID: "NC-INPUT", origin: .input, severity: .error, message: "\(error)", file: input.name, line: 0,
+          column: 0))
+      return report
+    }
+    report.parsed = true
+    (report.state, report.cycle) = Declaration.identity(of: document)
+    if let schema = configuration.schema {
+      for error in schema.validate(document) {
+        report.findings.append(
+          Finding(
+            ruleID: "NC-XSD", origin: .schema, severity: .error,
+            message: "does not conform to the declaration schema: \(error.message)",
+            fix: "Correct the element so that it matches Rules/schema/declaration.xsd (see SPEC.md).",
+            file: input.name, line: error.location.line, column: error.location.column, xpath: error.nodePath))
+      }
+    }
+    let asOf = configuration.asOf ?? ""
+    for pack in configuration.packs {
+      let options = Evaluator.Options(
+        parameters: ["as-of": .string(asOf)], maxFindings: configuration.maxFindings,
+        operationLimit: configuration.operationLimit, recordFiredRules: configuration.wantSVRL,
+        parseLimits: configuration.limits)
+      let result = Evaluator(pack.schema).validate(document, options: options)
+      let rules = Dictionary(pack.rules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+      for finding in result.findings {
+        let info = finding.assertionID.flatMap { rules[$0] }
+        let fixes = finding.diagnostics.filter { $0.role == "fix" }.map(\.text)
+        report.findings.append(
+          Finding(
+            ruleID: finding.assertionID ?? "\(pack.id):\(finding.schemaLocation.line)", pack: pack.id, origin: .rule,
+            severity: finding.severity, message: finding.text,
+            norms: finding.properties.filter { ($0.role ?? "citation") == "citation" }.map(\.id),
+            fix: fixes.isEmpty ? info?.fix : fixes.joined(separator: " "), see: finding.see, file: input.name,
+            line: finding.location.line, column: finding.location.column, xpath: finding.location.path,
+            anchor: finding.location.anchoredPath))
+      }
+      for failure in result.failures {
+        report.findings.append(
+          Finding(
+            ruleID: "NC-EVAL", pack: pack.id, origin: .evaluation, severity: .error,
+            message:
+              "rule \(failure.assertionID ?? failure.ruleID ?? "?") of pack \(pack.id) could not be evaluated: \(failure.message) (expression '\(failure.expression)' at \(failure.schemaLocation))",
+            fix: "Report this to the pack's maintainers; the rest of the document was still checked.",
+            file: input.name, line: failure.location?.line ?? 0, column: failure.location?.column ?? 0,
+            xpath: failure.location?.path, anchor: failure.location?.anchoredPath))
+      }
+      if result.truncated {
+        report.findings.append(
+          Finding(
+            ruleID: "NC-LIMIT", pack: pack.id, origin: .evaluation, severity: .error,
+            message:
+              "more than \(configuration.maxFindings) findings from pack \(pack.id); the rest were not collected",
+            file: input.name, line: 0, column: 0))
+      }
+      if configuration.wantSVRL {
+        report.svrl[pack.id] = SVRLWriter.render(result, schema: pack.schema)
+      }
+    }
+    return report
+  }
+
+  static func finding(for error: XMLError, input: String) -> Finding {
+    let (ruleID, origin, fix): (String, Finding.Origin, String) =
+      switch error.kind {
+      case .io: ("NC-INPUT", .input, "Check that the path names a readable XML file.")
+      case .limit:
+        ("NC-INPUT", .input, "The input exceeds a safety limit; see the README's Limits section for the flags.")
+      default: ("NC-XML", .wellFormedness, "Fix the XML at this position; nothing else could be checked.")
+      }
+    return Finding(
+      ruleID: ruleID, origin: origin, severity: .error, message: error.message, fix: fix, file: input,
+      line: error.location.line, column: error.location.column)
+  }
+}
+
+/// Facts about a declaration that reports and matrices need.
+public enum Declaration {
+  /// The declaration namespace.
+  public static let namespace = "urn:normcheck:declaration:1"
+
+  /// The state code (alpha-2, else alpha-3) and cycle, when the document is a declaration.
+  public static func identity(of document: Document) -> (state: String?, cycle: String?) {
+    guard let root = document.rootElement, root.namespaceURI == namespace, root.localName == "declaration" else {
+      return (nil, nil)
+    }
+    var state: String?
+    var cycle: String?
+    for child in root.childElements where child.namespaceURI == namespace {
+      if child.localName == "state" { state = child.attribute("alpha2") ?? child.attribute("alpha3") }
+      if child.localName == "submission" { cycle = child.attribute("cycle") }
+    }
+    return (state, cycle)
+  }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Schematron
+import XMLCore
+
+/// The built-in material (XSD, catalog, vocabularies, packs) and the packs chosen for a run.
+public struct NormEnvironment: Sendable {
+  /// The rules directory in use.
+  public let rulesDirectory: URL
+  /// The norm catalog.
+  public let catalog: NormCatalog
+  /// The category vocabulary.
+  public let categories: CategoryVocabulary
+  /// The declaration XSD.
+  public let declarationSchema: XMLSchema
+
+  /// Loads the built-in material.
+  public static func builtin() throws -> NormEnvironment {
+    let directory = try BuiltinRules.directory()
+    func document(_ relative: String) throws -> Document {
+      do {
+        return try Document(contentsOfFile: directory.appendingPathComponent(relative).path)
+      } catch {
+        throw NormKitError.builtinRules("cannot read built-in \(relative): \(error)")
+      }
+    }
+    let catalog = try NormCatalog(document: document("catalog/norms.xml"))
+    let categories = try CategoryVocabulary(document: document("vocabularies/facility-categories.xml"))
+    let schema: XMLSchema
+    do {
+      schema = try XMLSchema(contentsOfFile: directory.appendingPathComponent("schema/declaration.xsd").path)
+    } catch {
+      throw NormKitError.builtinRules("cannot load the declaration schema: \(error)")
+    }
+    return NormEnvironment(
+      rulesDirectory: directory, catalog: catalog, categories: categories, declarationSchema: schema)
+  }
+
+  /// The names of the built-in packs (directories of `packs/` holding a `pack.sch`).
+  public var builtinPackNames: [String] {
+    let packs = rulesDirectory.appendingPathComponent("packs")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: packs.path)) ?? []
+    return names.filter {
+      FileManager.default.fileExists(atPath: packs.appendingPathComponent("\($0)/pack.sch").path)
+    }.sorted()
+  }
+
+  /// Loads packs: built-in names, `.sch` files or directories; none given means all built-in.
+  public func packs(_ selection: [String], phase: String? = nil) throws -> [RulePack] {
+    let vocabularies = categories.engineVocabularies
+    let packsRoot = rulesDirectory.appendingPathComponent("packs")
+    let names = selection.isEmpty ? builtinPackNames : selection
+    return try names.map { name in
+      if builtinPackNames.contains(name) {
+        return try RulePack.load(
+          path: packsRoot.appendingPathComponent(name).path, builtin: true, phase: phase, vocabularies: vocabularies,
+          root: rulesDirectory)
+      }
+      guard FileManager.default.fileExists(atPath: name) else {
+        throw NormKitError.unknownPack(name, known: builtinPackNames)
+      }
+      return try RulePack.load(path: name, phase: phase, vocabularies: vocabularies)
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Schematron
+
+/// Compiler-style text:
+///
+/// `path:line:col: error: [RULE-ID] message (citation)`, grouped per file, followed by a fix hint and a summary.
+/// Colour only when asked (a terminal without `NO_COLOR`).
+public struct TextReporter: Reporter {
+  /// `text`.
+  public static let identifier = "text"
+  /// One line.
+  public static let summary = "compiler-style lines grouped per file, with fixes and a summary"
+
+  /// Whether to use ANSI colour.
+  public var colour: Bool
+  /// Print only findings and the summary line (no fix hints).
+  public var quiet: Bool
+
+  /// Creates a text reporter.
+  public init(colour: Bool = false, quiet: Bool = false) {
+    self.colour = colour
+    self.quiet = quiet
+  }
+
+  private func paint(_ text: String, _ code: String) -> String {
+    colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+  }
+
+  private func label(_ severity: Severity) -> String {
+    switch severity {
+    case .fatal: paint("fatal", "1;31")
+    case .error: paint("error", "1;31")
+    case .warning: paint("warning", "1;33")
+    case .info: paint("info", "1;36")
+    }
+  }
+
+  /// Renders the run.
+  public func render(_ run: RunSummary) -> String {
+    var out = ""
+    for report in run.reports {
+      let findings = report.findings
+      let header = report.state.map { " (state \($0)\(report.cycle.map { ", cycle \($0)" } ?? ""))" } ?? ""
+      if findings.isEmpty {
+        if !quiet { out += paint(report.input, "1") + header + ": no findings\n" }
+        continue
+      }
+      if !quiet { out += paint(report.input, "1") + header + "\n" }
+      for finding in findings {
+        var position = finding.file
+        if finding.line > 0 {
+          position += ":\(finding.line)"
+          if finding.column > 0 { position += ":\(finding.column)" }
+        }
+        var line = "\(position): \(label(finding.severity)): [\(finding.ruleID)] \(finding.message)"
+        if !finding.norms.isEmpty { line += " (" + finding.norms.map(run.citation).joined(separator: "; ") + ")" }
+        if let waiver = finding.waiver {
+          line += paint(" [waived until \(waiver.expires): \(waiver.justification)]", "2")
+        }
+        out += line + "\n"
+        if !quiet, let fix = finding.fix, !finding.isWaived { out += "    " + paint("fix:", "32") + " \(fix)\n" }
+      }
+    }
+    out += summaryLine(run)
+    return out
+  }
+
+  private func summaryLine(_ run: RunSummary) -> String {
+    let counts = run.counts
+    let waived = run.reports.flatMap(\.findings).filter(\.isWaived).count
+    let files = run.reports.count
+    let failing = run.reports.filter { report in report.findings.contains { !$0.isWaived } }.count
+    var parts = Severity.allCases.reversed().compactMap { severity -> String? in
+      guard let count = counts[severity], count > 0 else { return nil }
+      return "\(count) \(severity.rawValue)\(count == 1 || severity == .info ? "" : "s")"
+    }
+    if waived > 0 { parts.append("\(waived) waived") }
+    let found = parts.isEmpty ? "no findings" : parts.joined(separator: ", ")
+    return "\(files) file\(files == 1 ? "" : "s") checked, \(failing) with findings: \(found)\n"
+  }
+}

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import NormKit
+import Schematron
+import XMLCore
+
+/// The output formats of `check`.
+enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
+  case text, json
+}
+
+/// The threshold for a failing exit code.
+enum FailOn: String, CaseIterable, ExpressibleByArgument {
+  case error, warning, info, never
+
+  var severity: Severity? {
+    switch self {
+    case .error: .error
+    case .warning: .warning
+    case .info: .info
+    case .never: nil
+    }
+  }
+}
+
+extension Normcheck {
+  /// `normcheck check`: validate declarations against the XSD and the rule packs.
+  struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Check declarations: XSD validation, then the rule packs.",
+      discussion: """
+        PATH may be a file, a directory (searched recursively for *.xml) or - for standard input.
+        Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage or configuration error.
+        """)
+
+    @Argument(help: "Files, directories (recursive, *.xml) or - for standard input.")
+    var paths: [String] = []
+
+    @Option(
+      name: .long,
+      help: "A built-in pack by name, or a Schematron file or directory (repeatable). Default: all built-in packs.")
+    var pack: [String] = []
+
+    @Option(name: .long, help: "The Schematron phase to run (default: each pack's default phase).")
+    var phase: String?
+
+    @Option(
+      name: .customLong("as-of"),
+      help: "Measure freshness against this date (YYYY-MM-DD) instead of each submission date.")
+    var asOf: String?
+
+    @Option(name: .long, help: "Files checked in parallel (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: OutputFormat = .text
+
+    @Option(name: .long, help: "Write the report to this file (atomically) instead of standard output.")
+    var output: String?
+
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above: error, warning, info, never.")
+    var failOn: FailOn = .error
+
+    @Flag(name: .long, help: "Skip validation against the declaration XSD (for arbitrary XML with --pack).")
+    var noXsd = false
+
+    @Flag(name: .shortAndLong, help: "Print only findings and the summary.")
+    var quiet = false
+
+    @Option(name: .customLong("max-input-size"), help: "Largest input accepted, in bytes (default 268435456).")
+    var maxInputSize: Int = ParseLimits.default.maxInputBytes
+
+    @Option(name: .customLong("max-findings"), help: "Findings collected per file and pack at most (default 10000).")
+    var maxFindings: Int = 10_000
+
+    func validate() throws {
+      if paths.isEmpty { throw ValidationError("give at least one file, directory or - for standard input") }
+      if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+      if let asOf, !Self.isDate(asOf) {
+        throw ValidationError("--as-of '\(asOf)' is not a date of the form YYYY-MM-DD")
+      }
+      if maxInputSize < 1 || maxFindings < 1 { throw ValidationError("limits must be positive") }
+    }
+
+    static func isDate(_ text: String) -> Bool {
+      text.range(of: #"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"#, options: .regularExpression) != nil
+    }
+
+    func run() async throws {
+      let environment: NormEnvironment
+      let packs: [RulePack]
+      do {
+        environment = try NormEnvironment.builtin()
+        packs = try environment.packs(pack, phase: phase)
+      } catch let error as NormKitError {
+        throw ConfigurationError(error.description)
+      }
+      let configuration = CheckConfiguration(
+        packs: packs, schema: noXsd ? nil : environment.declarationSchema, asOf: asOf,
+        limits: ParseLimits(maxInputBytes: maxInputSize), maxFindings: maxFindings)
+      let inputs = CheckInput.expand(paths)
+      if inputs.isEmpty { throw ConfigurationError("no *.xml files found in \(paths.joined(separator: ", "))") }
+      let reports = await Checker(configuration).check(inputs, jobs: jobs)
+      let run = RunSummary(
+        reports: reports, packs: packs, catalog: environment.catalog, asOf: asOf, failOn: failOn.severity,
+        toolVersion: Normcheck.version)
+      let text: String
+      switch format {
+      case .text:
+        let colour = output == nil && isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        text = TextReporter(colour: colour, quiet: quiet).render(run)
+      case .json: text = JSONReporter().render(run)
+      }
+      if let output {
+        do {
+          try AtomicFile.write(text, to: output)
+        } catch {
+          throw ConfigurationError("cannot write \(output): \(error)")
+        }
+      } else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+      }
+      if run.fails { throw ExitCode(1) }
+    }
+  }
+}

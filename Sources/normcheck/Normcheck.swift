@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import NormKit
+
+/// The `normcheck` command: checks states' cyber-norm declarations against rule packs.
+@main
+struct Normcheck: AsyncParsableCommand {
+  static let version = "0.1.0"
+
+  static let configuration = CommandConfiguration(
+    commandName: "normcheck",
+    abstract: "Check states' cyber-norm declarations (XML) against rule packs encoding the norms.",
+    discussion: """
+      Exit codes:
+        0  nothing at or above the --fail-on threshold
+        1  findings at or above the threshold (a malformed or schema-invalid input is a finding)
+        2  usage or configuration error (bad option, broken pack), with a message on stderr
+      """,
+    version: version,
+    subcommands: [Check.self],
+    defaultSubcommand: Check.self)
+
+  /// Runs the command, mapping argument-parser's usage exit code (64) to normcheck's 2.
+  static func main() async {
+    do {
+      var command = try parseAsRoot()
+      if var asyncCommand = command as? AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success {
+        exit(withError: error)
+      }
+      if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
+      // One line on stderr: the message without argument-parser's usage block.
+      let message: String
+      if let configuration = error as? ConfigurationError {
+        message = configuration.message
+      } else {
+        let full = fullMessage(for: error)
+        let first = full.split(separator: "\n").first.map(String.init) ?? full
+        message = first.replacingOccurrences(of: "Error: ", with: "") + " (see 'normcheck --help')"
+      }
+      let oneLine = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        .joined(separator: "; ")
+      FileHandle.standardError.write(Data("normcheck: \(oneLine)\n".utf8))
+      Foundation.exit(2)
+    }
+  }
+}
+
+/// A configuration problem found while running (unknown or broken pack, unwritable output):
+/// exit code 2 and the message on one line.
+struct ConfigurationError: Error {
+  var message: String
+  init(_ message: String) { self.message = message }
+}
