@@ -36,6 +36,11 @@ let package = Package(
       exclude: ["Fixtures"]
     ),
     .testTarget(
+      name: "NormKitTests",
+      dependencies: ["NormKit", "Schematron", "XMLCore", "TestSupport"],
+      exclude: ["Fixtures"]
+    ),
+    .testTarget(
       name: "XMLCoreTests",
       dependencies: ["XMLCore", "TestSupport"],
       exclude: ["Fixtures"]

@@ -19,7 +19,8 @@ SUFFIXES = {".sch", ".xsd", ".xml", ".md", ".json"}
 
 def files():
     for path in sorted(rules.rglob("*")):
-        if path.is_file() and path.suffix in SUFFIXES:
+        # Pack examples are test data: they stay in the repository, not in the binary.
+        if path.is_file() and path.suffix in SUFFIXES and "examples" not in path.relative_to(rules).parts:
             yield path.relative_to(rules).as_posix(), path.read_text(encoding="utf-8")
 
 

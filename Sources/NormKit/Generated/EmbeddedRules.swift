@@ -2415,6 +2415,51 @@ Schema 1.0 and belongs in the project's tests.
 </catalog>
 
 """#,
+    "packs/README.md": #"""
+# Rule packs
+
+Each pack is an ISO Schematron schema (`queryBinding="xslt"`, XPath 1.0) in its own directory:
+
+```
+Rules/packs/<pack-id>/
+  pack.sch                       the schema; sch:schema/@id is the pack id
+  examples/<RULE-ID>/pass-*.xml  declarations on which RULE-ID must not fire
+  examples/<RULE-ID>/fail-*.xml  declarations on which it must fire…
+  examples/<RULE-ID>/fail-*.expected.json   …exactly as listed: [{"rule": "RULE-ID", "line": 12}, …]
+```
+
+The example runner (`Tests/NormKitTests/RulePackExampleTests.swift`, and `normcheck test-pack`)
+checks every example of every pack. A rule with no `pass-` or no `fail-` example fails the suite,
+and so does an example that is not valid against `Rules/schema/declaration.xsd`. For a `fail-`
+example, the findings *of that rule* must equal the expected list (rule id and line, as a
+multiset); other rules may fire. For a `pass-` example, that rule must not fire at all.
+
+## Conventions
+
+- Namespaces: `<sch:ns prefix="d" uri="urn:normcheck:declaration:1"/>` and
+  `<sch:ns prefix="nc" uri="urn:normcheck:functions:1"/>`.
+- **Rule id**: every `assert` and `report` has an `@id` of the form `PACK-NNN` (upper case, a
+  stable prefix per pack, three digits). Ids are never renamed or reused.
+- **Severity**: `@role` is `error`, `warning` or `info` (see the README's severity table).
+- **Citations**: `@properties` lists the norm ids the rule rests on. Each is declared once in
+  the pack as `<sch:property id="GGE2015-13f" role="citation">A/70/174 para. 13(f)</sch:property>`,
+  and the id must exist in `Rules/catalog/norms.xml` (a test checks it). Cite only what the
+  catalog has; where the catalog marks a paragraph `recalled` or `unverified`, the property
+  text says so.
+- **Fix**: `@diagnostics` names a diagnostic `<sch:diagnostic id="PACK-NNN-fix" role="fix">`
+  that says, in plain words, what to change.
+- **Message**: names the offending facility, contact, clause or element with `sch:value-of`
+  (its `@id`, name or category), so that a reader needs no XPath.
+- **As-of date**: freshness rules measure against
+  `<sch:let name="asOf" value="nc:first-non-empty($as-of, /d:declaration/d:submission/@submitted)"/>`;
+  `$as-of` is the `--as-of` option ('' when not given).
+- **Vocabularies**: `nc:in-vocabulary(@category, 'facility-categories')`,
+  `nc:is-within(@ref, 'healthcare', 'facility-categories')` (a parent covers its children), and
+  `regime:<id>` vocabularies (`regime:ihl-special`, `regime:un-norm`, …) for categories that
+  carry a protection regime.
+- Rules assume a schema-valid declaration: structure and datatypes are the XSD's job.
+
+"""#,
     "schema/SPEC.md": #"""
 # normcheck declaration vocabulary, version 1
 

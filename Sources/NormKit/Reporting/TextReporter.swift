@@ -1,10 +1,10 @@
 import Foundation
 import Schematron
 
-/// Compiler-style text:
+/// Compiler-style text, grouped per file, with fix hints and a summary.
 ///
-/// `path:line:col: error: [RULE-ID] message (citation)`, grouped per file, followed by a fix hint and a summary.
-/// Colour only when asked (a terminal without `NO_COLOR`).
+/// Each finding is `path:line:col: error: [RULE-ID] message (citation)`. Colour only when
+/// asked (a terminal without `NO_COLOR`).
 public struct TextReporter: Reporter {
   /// `text`.
   public static let identifier = "text"
