@@ -41,6 +41,10 @@ let package = Package(
       exclude: ["Fixtures"]
     ),
     .testTarget(
+      name: "CLITests",
+      dependencies: ["normcheck", "TestSupport"]
+    ),
+    .testTarget(
       name: "XMLCoreTests",
       dependencies: ["XMLCore", "TestSupport"],
       exclude: ["Fixtures"]

@@ -1,0 +1,92 @@
+import Foundation
+import NormKit
+import Schematron
+import TestSupport
+import Testing
+import XMLCore
+
+@Suite("Checker")
+struct CheckerTests {
+  let rules = RepositoryRules.shared
+
+  func sample(_ name: String) -> String { Fixtures.path("Samples/\(name)") }
+
+  @Test func validSamplesConformToTheSchema() throws {
+    let valid = [
+      "xa-arvenia-2026-model.xml", "xb-belmora-2025-no-cert.xml", "xc-corvala-2026-diplomatic-only.xml",
+      "xd-dravonia-2025-doctrine-conflict.xml", "xe-estmark-2025-stale.xml", "xe-estmark-2026-later-cycle.xml",
+      "xf-ferrovia-2026-large.xml",
+    ]
+    let checker = Checker(CheckConfiguration(packs: [], schema: rules.schema))
+    for name in valid {
+      let report = checker.check(.file(sample(name)))
+      #expect(report.parsed)
+      #expect(report.findings.isEmpty, "\(name): \(report.findings.map(\.message))")
+      #expect(report.state != nil)
+    }
+  }
+
+  @Test func malformedAndSchemaInvalidSamplesAreFindingsWithLocations() throws {
+    let checker = Checker(CheckConfiguration(packs: [], schema: rules.schema))
+    let malformed = checker.check(.file(sample("xg-galdria-2025-malformed.xml")))
+    #expect(!malformed.parsed)
+    #expect(malformed.findings.map(\.ruleID) == ["NC-XML"])
+    #expect(malformed.findings.first?.line == 24)
+    #expect(malformed.findings.first?.severity == .error)
+    let invalid = checker.check(.file(sample("xh-hollenmark-2025-schema-invalid.xml")))
+    #expect(invalid.findings.map(\.ruleID) == ["NC-XSD", "NC-XSD", "NC-XSD"])
+    #expect(invalid.findings.map(\.line) == [13, 25, 43])
+    #expect(invalid.findings.allSatisfy { $0.column > 0 && $0.xpath != nil })
+  }
+
+  @Test func batchKeepsInputOrderAndSurvivesBadInputs() async throws {
+    let inputs = CheckInput.expand([Fixtures.path("Samples"), "/nonexistent/x.xml"])
+    #expect(inputs.count == 10)
+    let checker = Checker(CheckConfiguration(packs: [], schema: rules.schema))
+    let sequential = await checker.check(inputs, jobs: 1)
+    let parallel = await checker.check(inputs, jobs: 4)
+    #expect(sequential.map(\.input) == inputs.map(\.name))
+    #expect(parallel.map(\.input) == sequential.map(\.input))
+    #expect(parallel.map { $0.findings.map(\.fingerprint) } == sequential.map { $0.findings.map(\.fingerprint) })
+    #expect(parallel.last?.findings.first?.ruleID == "NC-INPUT")
+    #expect(parallel.filter(\.parsed).count == 8)
+  }
+
+  @Test func directoryExpansionIsRecursiveSortedAndXMLOnly() throws {
+    let inputs = CheckInput.expand([Fixtures.path("Samples")]).map(\.name)
+    #expect(inputs == inputs.sorted())
+    #expect(inputs.allSatisfy { $0.hasSuffix(".xml") })
+    #expect(!inputs.contains { $0.hasSuffix(".py") })
+    #expect(CheckInput.expand(["-"]) == [.standardInput])
+  }
+
+  /// A finding keeps its fingerprint when lines are inserted above it, and the fingerprint
+  /// follows the facility's id, not its position.
+  @Test func fingerprintsAreLineIndependent() throws {
+    let pack = try #require(
+      try? RulePack.load(
+        path: Fixtures.path("Tests/NormKitTests/Fixtures/broken-pack"),
+        vocabularies: rules.categories.engineVocabularies))
+    let directory = try Fixtures.makeTemporaryDirectory()
+    defer { Fixtures.removeTemporaryDirectory(directory) }
+    let original = try String(
+      contentsOfFile: Fixtures.path("Tests/NormKitTests/Fixtures/broken-pack/examples/BRK-001/fail-wrong-line.xml"),
+      encoding: .utf8)
+    let shifted = original.replacingOccurrences(
+      of: "<criticalInfrastructure>",
+      with: "<criticalInfrastructure>\n    <facility id=\"xa-new-1\" category=\"dam\" name=\"New Dam\"/>\n\n")
+    try original.write(to: directory.appendingPathComponent("a.xml"), atomically: true, encoding: .utf8)
+    try shifted.write(to: directory.appendingPathComponent("b.xml"), atomically: true, encoding: .utf8)
+    let checker = Checker(CheckConfiguration(packs: [pack], schema: nil))
+    let before = checker.check(.file(directory.appendingPathComponent("a.xml").path)).findings.filter {
+      $0.ruleID == "BRK-001"
+    }
+    let after = checker.check(.file(directory.appendingPathComponent("b.xml").path)).findings.filter {
+      $0.ruleID == "BRK-001"
+    }
+    #expect(before.count == 1 && after.count == 1)
+    #expect(before.first?.line != after.first?.line)
+    #expect(before.first?.xpath != after.first?.xpath)  // facility[1] became facility[2]
+    #expect(before.first?.fingerprint == after.first?.fingerprint)
+  }
+}
