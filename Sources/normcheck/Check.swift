@@ -6,7 +6,19 @@ import XMLCore
 
 /// The output formats of `check`.
 enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
-  case text, json
+  case text, json, sarif, junit, svrl, github
+
+  /// The reporter behind each format (svrl is written per input, see `Check.writeSVRL`).
+  func reporter(colour: Bool, quiet: Bool) -> any Reporter {
+    switch self {
+    case .text: TextReporter(colour: colour, quiet: quiet)
+    case .json: JSONReporter()
+    case .sarif: SARIFReporter()
+    case .junit: JUnitReporter()
+    case .svrl: SVRLReporter()
+    case .github: GitHubReporter()
+    }
+  }
 }
 
 /// The threshold for a failing exit code.
@@ -55,8 +67,24 @@ extension Normcheck {
     @Option(name: .long, help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: OutputFormat = .text
 
-    @Option(name: .long, help: "Write the report to this file (atomically) instead of standard output.")
+    @Option(
+      name: .long,
+      help:
+        "Write the report to this file (atomically) instead of standard output; for svrl with several inputs, a directory."
+    )
     var output: String?
+
+    @Option(name: .long, help: "Findings whose fingerprints this baseline holds do not count towards the exit code.")
+    var baseline: String?
+
+    @Option(name: .customLong("write-baseline"), help: "Write a baseline of this run's findings to this file.")
+    var writeBaseline: String?
+
+    @Option(name: .long, help: "A waivers file (see README): waived findings are reported as waived.")
+    var waivers: String?
+
+    @Flag(name: .customLong("strict-waivers"), help: "Fail the run on an expired waiver or one that matches nothing.")
+    var strictWaivers = false
 
     @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above: error, warning, info, never.")
     var failOn: FailOn = .error
@@ -82,6 +110,34 @@ extension Normcheck {
       if maxInputSize < 1 || maxFindings < 1 { throw ValidationError("limits must be positive") }
     }
 
+    /// SVRL for several inputs: one file per input in the `--output` directory.
+    func writeSVRL(_ run: RunSummary) throws {
+      guard let output else {
+        throw ConfigurationError("--format svrl with several inputs needs --output DIRECTORY (one SVRL file per input)")
+      }
+      try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+      let reporter = SVRLReporter()
+      for report in run.reports where run.packs.isEmpty == false || !report.parsed {
+        guard report.rulesApplied.count > 0 || !report.parsed else { continue }
+        let path = URL(fileURLWithPath: output).appendingPathComponent(SVRLReporter.fileName(for: report.input)).path
+        try AtomicFile.write(reporter.render(report, run: run), to: path)
+      }
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+      var isDirectory: ObjCBool = false
+      return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// Today's date, YYYY-MM-DD, in UTC (waiver expiry).
+    static func today() -> String {
+      let formatter = DateFormatter()
+      formatter.locale = Locale(identifier: "en_US_POSIX")
+      formatter.timeZone = TimeZone(identifier: "UTC")
+      formatter.dateFormat = "yyyy-MM-dd"
+      return formatter.string(from: Date())
+    }
+
     static func isDate(_ text: String) -> Bool {
       text.range(of: #"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"#, options: .regularExpression) != nil
     }
@@ -95,30 +151,46 @@ extension Normcheck {
       } catch let error as NormKitError {
         throw ConfigurationError(error.description)
       }
+      // Read gating files before any work, so that a typo costs nothing.
+      let baselineFile: Baseline?
+      let waiverSet: WaiverSet?
+      do {
+        baselineFile = try baseline.map { try Baseline(contentsOfFile: $0) }
+        waiverSet = try waivers.map { try WaiverSet(contentsOfFile: $0, schema: environment.waiversSchema()) }
+      } catch let error as NormKitError {
+        throw ConfigurationError(error.description)
+      }
       let configuration = CheckConfiguration(
         packs: packs, schema: noXsd ? nil : environment.declarationSchema, asOf: asOf,
-        limits: ParseLimits(maxInputBytes: maxInputSize), maxFindings: maxFindings)
+        limits: ParseLimits(maxInputBytes: maxInputSize), maxFindings: maxFindings, wantSVRL: format == .svrl)
       let inputs = CheckInput.expand(paths)
       if inputs.isEmpty { throw ConfigurationError("no *.xml files found in \(paths.joined(separator: ", "))") }
-      let reports = await Checker(configuration).check(inputs, jobs: jobs)
+      var reports = await Checker(configuration).check(inputs, jobs: jobs)
+      if let waiverSet {
+        let problems = waiverSet.apply(to: &reports, today: Self.today(), strict: strictWaivers)
+        reports.append(problems)
+      }
+      baselineFile?.apply(to: &reports)
       let run = RunSummary(
         reports: reports, packs: packs, catalog: environment.catalog, asOf: asOf, failOn: failOn.severity,
         toolVersion: Normcheck.version)
-      let text: String
-      switch format {
-      case .text:
-        let colour = output == nil && isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-        text = TextReporter(colour: colour, quiet: quiet).render(run)
-      case .json: text = JSONReporter().render(run)
-      }
-      if let output {
-        do {
-          try AtomicFile.write(text, to: output)
-        } catch {
-          throw ConfigurationError("cannot write \(output): \(error)")
+      do {
+        if let writeBaseline { try AtomicFile.write(Baseline(reports: reports).text, to: writeBaseline) }
+        if format == .svrl, reports.count > 1 || (output.map(Self.isDirectory) ?? false) {
+          try writeSVRL(run)
+        } else {
+          let colour = output == nil && isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+          let text = format.reporter(colour: colour, quiet: quiet).render(run)
+          if let output {
+            try AtomicFile.write(text, to: output)
+          } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+          }
         }
-      } else {
-        FileHandle.standardOutput.write(Data(text.utf8))
+      } catch let error as ConfigurationError {
+        throw error
+      } catch {
+        throw ConfigurationError("cannot write the report: \(error)")
       }
       if run.fails { throw ExitCode(1) }
     }

@@ -125,7 +125,7 @@ public struct Checker: Sendable {
   public func check(_ input: CheckInput) -> DocumentReport {
     var report = DocumentReport(
       input: input.name, state: nil, cycle: nil, findings: [], rulesApplied: configuration.packs.flatMap(\.rules),
-      svrl: [:], parsed: false)
+      schematronResults: [:], parsed: false)
     let document: Document
     do {
       switch input {
@@ -193,7 +193,7 @@ public struct Checker: Sendable {
             file: input.name, line: 0, column: 0))
       }
       if configuration.wantSVRL {
-        report.svrl[pack.id] = SVRLWriter.render(result, schema: pack.schema)
+        report.schematronResults[pack.id] = result
       }
     }
     return report

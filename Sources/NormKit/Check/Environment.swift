@@ -35,6 +35,15 @@ public struct NormEnvironment: Sendable {
       rulesDirectory: directory, catalog: catalog, categories: categories, declarationSchema: schema)
   }
 
+  /// The schema of waivers files.
+  public func waiversSchema() throws -> XMLSchema {
+    do {
+      return try XMLSchema(contentsOfFile: rulesDirectory.appendingPathComponent("waivers/waivers.xsd").path)
+    } catch {
+      throw NormKitError.builtinRules("cannot load the waivers schema: \(error)")
+    }
+  }
+
   /// The names of the built-in packs (directories of `packs/` holding a `pack.sch`).
   public var builtinPackNames: [String] {
     let packs = rulesDirectory.appendingPathComponent("packs")

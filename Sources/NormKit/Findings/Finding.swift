@@ -48,6 +48,10 @@ public struct Finding: Hashable, Sendable, Codable {
   public var fingerprint: String
   /// The waiver that covers the finding, if any.
   public var waiver: WaiverReference?
+  /// Whether a baseline holds the finding (it is reported but does not fail the run).
+  public var baselined: Bool
+  /// The id-anchored path of the node, for matching waivers.
+  public var anchor: String?
 
   /// Creates a finding; the fingerprint is computed from `ruleID` and `anchor`.
   public init(
@@ -73,10 +77,15 @@ public struct Finding: Hashable, Sendable, Codable {
     if origin != .rule { hasher.combine(message) }
     self.fingerprint = hasher.hex
     self.waiver = nil
+    self.baselined = false
+    self.anchor = anchor
   }
 
   /// Whether a waiver covers the finding.
   public var isWaived: Bool { waiver != nil }
+
+  /// Whether the finding counts towards the exit code: neither waived nor in the baseline.
+  public var counts: Bool { waiver == nil && !baselined }
 }
 
 /// The part of a waiver a finding records.
@@ -102,8 +111,8 @@ public struct DocumentReport: Sendable {
   public var findings: [Finding]
   /// The rules applied to this input, by pack (for JUnit and matrices).
   public var rulesApplied: [RuleInfo]
-  /// SVRL per pack, when requested.
-  public var svrl: [String: String]
+  /// The Schematron results per pack id, kept when SVRL is wanted.
+  public var schematronResults: [String: ValidationResult]
   /// Whether the input was parsed.
   public var parsed: Bool
 }

@@ -4918,5 +4918,39 @@ would make valid version-1 documents invalid requires a new namespace
 </xs:schema>
 
 """#,
+    "waivers/waivers.xsd": #"""
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- The waivers file of normcheck: accepted findings, each with a reason, an owner and an expiry. -->
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:normcheck:waivers:1"
+           xmlns="urn:normcheck:waivers:1" elementFormDefault="qualified">
+  <xs:element name="waivers">
+    <xs:annotation><xs:documentation>A list of waivers. Waived findings are still reported, marked as waived.</xs:documentation></xs:annotation>
+    <xs:complexType>
+      <xs:sequence>
+        <xs:element name="waiver" minOccurs="0" maxOccurs="unbounded">
+          <xs:annotation><xs:documentation>One accepted finding or group of findings. rule is required; state or file narrows it (at least one); xpath narrows it to one node (canonical or id-anchored path, as normcheck reports them).</xs:documentation></xs:annotation>
+          <xs:complexType>
+            <xs:sequence>
+              <xs:element name="justification" type="nonEmpty">
+                <xs:annotation><xs:documentation>Why the finding is accepted.</xs:documentation></xs:annotation>
+              </xs:element>
+            </xs:sequence>
+            <xs:attribute name="rule" type="xs:token" use="required"/>
+            <xs:attribute name="state" type="xs:token"/>
+            <xs:attribute name="file" type="xs:string"/>
+            <xs:attribute name="xpath" type="xs:string"/>
+            <xs:attribute name="owner" type="nonEmpty" use="required"/>
+            <xs:attribute name="expires" type="xs:date" use="required"/>
+          </xs:complexType>
+        </xs:element>
+      </xs:sequence>
+    </xs:complexType>
+  </xs:element>
+  <xs:simpleType name="nonEmpty">
+    <xs:restriction base="xs:string"><xs:minLength value="1"/><xs:pattern value=".*\S.*"/></xs:restriction>
+  </xs:simpleType>
+</xs:schema>
+
+"""#,
   ]
 }

@@ -8,7 +8,7 @@ import Schematron
 ///   "summary": {"files", "filesWithFindings", "fatal", "error", "warning", "info", "waived", "failed"},
 ///   "files": [ { "path", "state", "cycle", "parsed",
 ///                "findings": [ { "ruleId", "pack", "origin", "severity", "message", "norms": [{"id", "citation"}],
-///                                "fix", "see", "line", "column", "xpath", "fingerprint", "waiver" } ] } ] }
+///                                "fix", "see", "line", "column", "xpath", "fingerprint", "waiver", "baselined" } ] } ] }
 /// ```
 public struct JSONReporter: Reporter {
   /// `json`.
@@ -63,6 +63,7 @@ public struct JSONReporter: Reporter {
     var xpath: String?
     var fingerprint: String
     var waiver: WaiverReference?
+    var baselined: Bool
   }
   struct NormRef: Encodable {
     var id: String
@@ -89,7 +90,7 @@ public struct JSONReporter: Reporter {
               severity: finding.severity.rawValue, message: finding.message,
               norms: finding.norms.map { NormRef(id: $0, citation: run.catalog[$0]?.citation) }, fix: finding.fix,
               see: finding.see, line: finding.line, column: finding.column, xpath: finding.xpath,
-              fingerprint: finding.fingerprint, waiver: finding.waiver)
+              fingerprint: finding.fingerprint, waiver: finding.waiver, baselined: finding.baselined)
           })
       })
     let encoder = JSONEncoder()

@@ -37,10 +37,10 @@ public struct RunSummary: Sendable {
     Dictionary(grouping: activeFindings, by: \.severity).mapValues(\.count)
   }
 
-  /// Whether an unwaived finding is at or above the fail-on threshold.
+  /// Whether a finding that counts (not waived, not baselined) is at or above the threshold.
   public var fails: Bool {
     guard let failOn else { return false }
-    return activeFindings.contains { $0.severity >= failOn }
+    return reports.flatMap(\.findings).contains { $0.counts && $0.severity >= failOn }
   }
 
   /// The human citation of a norm id (`A/70/174 para. 13(f) (2015)`), or the id itself.

@@ -5,11 +5,12 @@ import Foundation
 /// Conformance notes, checked in the tests against the SVRL 2016 RELAX NG grammar:
 /// - The grammar requires each `active-pattern` to be followed by at least one `fired-rule`,
 ///   so an active pattern that handled no node is written as an XML comment in its place.
-/// - `phase`, `role` and `flag` must be NMTOKENs: `#ALL` is left out, and a role or flag
-///   with other characters is written as `svrl:`-free `normcheck:role`/`normcheck:flag`
-///   foreign attributes instead.
-/// - `location` is the canonical path of ``XMLCore/Node/path``; normcheck adds the line and
-///   column as foreign attributes `normcheck:line` and `normcheck:column`.
+/// - `phase`, `role` and `flag` must be NMTOKENs: `#ALL`, and a role or flag with other
+///   characters, are left out.
+/// - `location` is the canonical path of ``XMLCore/Node/path``. The grammar allows foreign
+///   markup only inside text, so line, column and severity travel as an empty
+///   `<normcheck:location line="…" column="…" severity="…"/>` at the end of `svrl:text`
+///   (the text's string value is unchanged).
 public enum SVRLWriter {
   /// The SVRL namespace.
   public static let namespace = "http://purl.oclc.org/dsdl/svrl"
@@ -18,17 +19,40 @@ public enum SVRLWriter {
 
   /// Renders `result`; requires it to have been produced with `recordFiredRules`.
   public static func render(_ result: ValidationResult, schema: CompiledSchema) -> String {
+    render([(result, schema)], title: schema.schema.title, document: result.document)
+  }
+
+  /// Renders the results of several schemas on one document as one SVRL report: their
+  /// namespace declarations merged, their active patterns in order.
+  public static func render(
+    _ sections: [(result: ValidationResult, schema: CompiledSchema)], title: String?, document: String
+  ) -> String {
     var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     out += "<svrl:schematron-output xmlns:svrl=\"\(namespace)\" xmlns:normcheck=\"\(extensionNamespace)\""
-    if let title = schema.schema.title { out += attribute("title", title) }
-    if result.phase != Resolver.allPhases, isNMTOKEN(result.phase) { out += attribute("phase", result.phase) }
-    if let version = schema.schema.schemaVersion { out += attribute("schemaVersion", version) }
-    out += attribute("normcheck:document", result.document)
-    out += ">\n"
-    for declaration in schema.schema.namespaces {
-      out +=
-        "  <svrl:ns-prefix-in-attribute-values\(attribute("prefix", declaration.prefix))\(attribute("uri", declaration.uri))/>\n"
+    if let title { out += attribute("title", title) }
+    if sections.count == 1 {
+      let (result, schema) = sections[0]
+      if result.phase != Resolver.allPhases, isNMTOKEN(result.phase) { out += attribute("phase", result.phase) }
+      if let version = schema.schema.schemaVersion { out += attribute("schemaVersion", version) }
     }
+    out += ">\n"
+    var declared = Set<String>()
+    for (_, schema) in sections {
+      for declaration in schema.schema.namespaces
+      where declared.insert(declaration.prefix + " " + declaration.uri).inserted {
+        out +=
+          "  <svrl:ns-prefix-in-attribute-values\(attribute("prefix", declaration.prefix))\(attribute("uri", declaration.uri))/>\n"
+      }
+    }
+    for (result, schema) in sections {
+      out += patterns(result, schema: schema)
+    }
+    out += "</svrl:schematron-output>\n"
+    return out
+  }
+
+  private static func patterns(_ result: ValidationResult, schema: CompiledSchema) -> String {
+    var out = ""
     var firingsByPattern: [Int: [FiredRule]] = [:]
     for firing in result.firedRules { firingsByPattern[firing.patternIndex, default: []].append(firing) }
     for (patternIndex, pattern) in schema.resolved.patterns.enumerated() {
@@ -49,7 +73,9 @@ public enum SVRLWriter {
         if let id = rule.id, isNMTOKEN(id) { out += attribute("id", id) }
         out += attribute("context", rule.context)
         out += roleAndFlag(rule.role, rule.flag)
-        if firing.document != result.document { out += attribute("normcheck:document", firing.document) }
+        if firing.document != result.document {
+          out += "  <!-- in \(firing.document.replacingOccurrences(of: "--", with: "- -")) -->\n"
+        }
         out += "/>\n"
         let end = offset + 1 < firings.count ? firings[offset + 1].firstFinding : nextFinding(after: firing, in: result)
         for finding in result.findings[firing.firstFinding..<min(end, result.findings.count)] {
@@ -57,7 +83,6 @@ public enum SVRLWriter {
         }
       }
     }
-    out += "</svrl:schematron-output>\n"
     return out
   }
 
@@ -73,9 +98,6 @@ public enum SVRLWriter {
     out += attribute("location", finding.location.path)
     out += attribute("test", finding.test)
     out += roleAndFlag(finding.role, finding.flag)
-    out += attribute("normcheck:line", String(finding.location.line))
-    out += attribute("normcheck:column", String(finding.location.column))
-    out += attribute("normcheck:severity", finding.severity.rawValue)
     out += ">\n"
     for diagnostic in finding.diagnostics where isNMTOKEN(diagnostic.id) {
       out += "      <svrl:diagnostic-reference\(attribute("diagnostic", diagnostic.id))>"
@@ -90,15 +112,16 @@ public enum SVRLWriter {
     if let see = finding.see { out += attribute("see", see) }
     if let icon = finding.icon { out += attribute("icon", icon) }
     if let fpi = finding.fpi { out += attribute("fpi", fpi) }
-    out += ">\(escapeXML(finding.text, attribute: false))</svrl:text>\n"
+    out +=
+      ">\(escapeXML(finding.text, attribute: false))<normcheck:location\(attribute("line", String(finding.location.line)))\(attribute("column", String(finding.location.column)))\(attribute("severity", finding.severity.rawValue))/></svrl:text>\n"
     out += "    </\(element)>\n"
     return out
   }
 
   private static func roleAndFlag(_ role: String?, _ flag: String?) -> String {
     var out = ""
-    if let role { out += attribute(isNMTOKEN(role) ? "role" : "normcheck:role", role) }
-    if let flag { out += attribute(isNMTOKEN(flag) ? "flag" : "normcheck:flag", flag) }
+    if let role, isNMTOKEN(role) { out += attribute("role", role) }
+    if let flag, isNMTOKEN(flag) { out += attribute("flag", flag) }
     return out
   }
 
