@@ -5,16 +5,17 @@ import TestSupport
 import Testing
 import XMLCore
 
-/// Golden-file tests for every reporter on one fixed run, plus validation of SARIF against the
-/// official JSON schema and of SVRL against the ISO RELAX NG grammar. `RECORD_GOLDEN=1`
-/// rewrites the golden files.
+/// Golden-file tests for every reporter on one fixed run, plus validation of SARIF against the official JSON schema and of SVRL against the ISO RELAX NG grammar.
+///
+/// `RECORD_GOLDEN=1` rewrites the golden files.
 @Suite("Reporters")
 struct ReporterTests {
   static let golden = Fixtures.root.appendingPathComponent("Tests/NormKitTests/Fixtures/golden")
   static let shared = Fixtures.root.deletingLastPathComponent().appendingPathComponent("shared/schemas")
 
-  /// A run over three inputs: a rule finding with citations, a malformed file and an XSD-invalid
-  /// file, with one finding waived. Paths are relative to the repository.
+  /// A run over three inputs: a rule finding with citations, a malformed file and an XSD-invalid file, with one finding waived.
+  ///
+  /// Paths are relative to the repository.
   static func fixedRun(svrl: Bool = false) async throws -> RunSummary {
     let rules = RepositoryRules.shared
     let pack = try RulePack.load(

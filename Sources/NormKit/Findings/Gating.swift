@@ -2,9 +2,10 @@ import Foundation
 import Schematron
 import XMLCore
 
-/// A baseline: the fingerprints of accepted findings. Findings in the baseline are still
-/// reported but do not count towards the exit code. Matching is by fingerprint and input
-/// (file path, or state code for declarations), never by line.
+/// A baseline: the fingerprints of accepted findings.
+///
+/// Findings in the baseline are still reported but do not count towards the exit code. Matching is by fingerprint
+/// and input (file path, or state code for declarations), never by line.
 public struct Baseline: Sendable, Codable, Equatable {
   /// One accepted finding.
   public struct Entry: Sendable, Codable, Hashable {
@@ -141,8 +142,9 @@ public struct WaiverSet: Sendable {
     }
   }
 
-  /// Marks waived findings in `reports`, and returns a report for the waivers file itself
-  /// holding a finding per expired waiver and per waiver that matched nothing.
+  /// Marks waived findings in `reports`; returns a report on the waivers file itself.
+  ///
+  /// That report holds a finding per expired waiver and per waiver that matched nothing.
   /// `today` is YYYY-MM-DD; `strict` makes those findings errors instead of warnings.
   public func apply(to reports: inout [DocumentReport], today: String, strict: Bool) -> DocumentReport {
     var used = Set<Int>()
