@@ -5,7 +5,7 @@ import Testing
 /// Runs the built `normcheck` binary and checks standard output, standard error, files and
 /// exit codes, as a user or a pipeline sees them.
 @Suite("normcheck CLI end to end")
-struct CLITests {
+struct CLITests: Sendable {
   struct Outcome {
     var status: Int32
     var stdout: String
@@ -167,5 +167,68 @@ struct CLITests {
     let outcome = try run(["check", "--help"])
     #expect(outcome.status == 0)
     #expect(outcome.stdout.contains("Exit codes"))
+  }
+}
+
+@Suite("normcheck rules, explain, norms, test-pack")
+struct CLISubcommandTests {
+  let cli = CLITests()
+  let brokenPack = "Tests/NormKitTests/Fixtures/broken-pack"
+
+  @Test func rulesListsIdsSeveritiesAndNorms() throws {
+    let outcome = try cli.run(["rules", "--pack", brokenPack])
+    #expect(outcome.status == 0)
+    #expect(outcome.stdout.contains("BRK-001    error"))
+    #expect(outcome.stdout.contains("[GGE2015-13f]"))
+    let json = try cli.run(["rules", "--json", "--pack", brokenPack])
+    let rules = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+    #expect(rules.map { $0["id"] as? String } == ["BRK-001", "BRK-002"])
+  }
+
+  @Test func explainGivesNormCitationFixAndExample() throws {
+    let outcome = try cli.run(["explain", "brk-001", "--pack", brokenPack])
+    #expect(outcome.status == 0)
+    #expect(outcome.stdout.contains("A/70/174 para. 13(f) (2015)"))
+    #expect(outcome.stdout.contains("How to fix\n  Rename the facility."))
+    #expect(outcome.stdout.contains("A declaration that passes"))
+    let missing = try cli.run(["explain", "BRK-999", "--pack", brokenPack])
+    #expect(missing.status == 2)
+    #expect(missing.stderr.contains("did you mean BRK-001, BRK-002"))
+  }
+
+  @Test func normsPrintsTheCatalog() throws {
+    let outcome = try cli.run(["norms", "GGE2015-13h"])
+    #expect(outcome.status == 0)
+    #expect(outcome.stdout.contains("A/70/174 para. 13(h)"))
+    #expect(try cli.run(["norms", "NO-SUCH-NORM"]).status == 2)
+    let all = try cli.run(["norms", "--json"])
+    let norms = try #require(try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [[String: Any]])
+    #expect(norms.count >= 100)
+  }
+
+  @Test func testPackReportsEveryProblemAndExitsOne() throws {
+    let outcome = try cli.run(["test-pack", brokenPack])
+    #expect(outcome.status == 1)
+    #expect(outcome.stdout.contains("broken-pack: 6 problems"))
+    #expect(outcome.stdout.contains("BRK-001 fired on a pass example"))
+  }
+
+  @Test func testPackLintsDeadRulesAndMissingIDs() throws {
+    let directory = try Fixtures.makeTemporaryDirectory()
+    defer { Fixtures.removeTemporaryDirectory(directory) }
+    let pack = directory.appendingPathComponent("lint.sch")
+    try """
+    <schema xmlns="http://purl.oclc.org/dsdl/schematron">
+      <pattern id="p">
+        <rule context="a"><assert test="@x">no id here</assert></rule>
+        <rule context=" a "><assert id="L-1" test="@y">shadowed</assert></rule>
+      </pattern>
+    </schema>
+    """.write(to: pack, atomically: true, encoding: .utf8)
+    let outcome = try cli.run(["test-pack", "--no-xsd", pack.path])
+    #expect(outcome.status == 1)
+    #expect(outcome.stdout.contains("lint.sch:3: assert without an id"))
+    #expect(outcome.stdout.contains("lint.sch:4: rule ' a ' can never fire"))
+    #expect(outcome.stdout.contains("L-1 cites no norm"))
   }
 }
