@@ -6,7 +6,7 @@ import XMLCore
 
 /// The output formats of `check`.
 enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
-  case text, json, sarif, junit, svrl, github
+  case text, json, sarif, junit, svrl, github, html
 
   /// The reporter behind each format (svrl is written per input, see `Check.writeSVRL`).
   func reporter(colour: Bool, quiet: Bool) -> any Reporter {
@@ -17,6 +17,7 @@ enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
     case .junit: JUnitReporter()
     case .svrl: SVRLReporter()
     case .github: GitHubReporter()
+    case .html: HTMLReporter()
     }
   }
 }

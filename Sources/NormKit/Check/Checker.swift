@@ -161,6 +161,11 @@ public struct Checker: Sendable {
         operationLimit: configuration.operationLimit, recordFiredRules: configuration.wantSVRL,
         parseLimits: configuration.limits)
       let result = Evaluator(pack.schema).validate(document, options: options)
+      for applied in result.appliedRules {
+        for assertion in pack.schema.resolved.patterns[applied.pattern].rules[applied.rule].assertions {
+          if let id = assertion.id { report.applicableRules.insert(id) }
+        }
+      }
       let rules = Dictionary(pack.rules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
       for finding in result.findings {
         let info = finding.assertionID.flatMap { rules[$0] }

@@ -111,8 +111,24 @@ public struct DocumentReport: Sendable {
   public var findings: [Finding]
   /// The rules applied to this input, by pack (for JUnit and matrices).
   public var rulesApplied: [RuleInfo]
+  /// Ids of the rules whose context matched at least one node: the rules that applied.
+  public var applicableRules: Set<String> = []
   /// The Schematron results per pack id, kept when SVRL is wanted.
   public var schematronResults: [String: ValidationResult]
   /// Whether the input was parsed.
   public var parsed: Bool
+
+  /// Creates a report.
+  public init(
+    input: String, state: String?, cycle: String?, findings: [Finding], rulesApplied: [RuleInfo],
+    schematronResults: [String: ValidationResult], parsed: Bool
+  ) {
+    self.input = input
+    self.state = state
+    self.cycle = cycle
+    self.findings = findings
+    self.rulesApplied = rulesApplied
+    self.schematronResults = schematronResults
+    self.parsed = parsed
+  }
 }

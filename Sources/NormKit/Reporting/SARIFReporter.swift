@@ -14,8 +14,13 @@ public struct SARIFReporter: Reporter {
   /// One line.
   public static let summary = "SARIF 2.1.0 for code scanning: rules, norms taxonomy, fingerprints, suppressions"
 
+  /// `baselineState` per fingerprint + file, for cycle diffs (empty: none written).
+  public var baselineStates: [String: String]
+
   /// Creates the reporter.
-  public init() {}
+  public init(baselineStates: [String: String] = [:]) {
+    self.baselineStates = baselineStates
+  }
 
   struct Log: Encodable {
     var schema = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -94,6 +99,7 @@ public struct SARIFReporter: Reporter {
     var partialFingerprints: [String: String]
     var suppressions: [Suppression]?
     var taxa: [Target]?
+    var baselineState: String?
   }
   struct Location: Encodable {
     var physicalLocation: PhysicalLocation

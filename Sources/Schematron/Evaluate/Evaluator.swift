@@ -62,6 +62,7 @@ final class DocumentRun {
   var failures: [EvaluationFailure] = []
   var firedRules: [FiredRule] = []
   var truncated = false
+  var appliedRules = Set<ValidationResult.RuleReference>()
   /// Values of schema and phase lets, set again on every context created.
   var globals: [(String, XPathValue)] = []
   private var contexts: [ObjectIdentifier: Session] = [:]
@@ -168,9 +169,11 @@ final class DocumentRun {
       }
       if truncated { break }
     }
-    return ValidationResult(
+    var result = ValidationResult(
       document: document.sourceName, phase: schema.resolved.phase, findings: findings, failures: failures,
       firedRules: firedRules, truncated: truncated)
+    result.appliedRules = appliedRules
+    return result
   }
 
   /// The documents a pattern's `@documents` names, read relative to the checked document and
@@ -248,6 +251,7 @@ final class DocumentRun {
       firings = order.map { ($0, ruleOf[$0]!) }
     }
     for (node, ruleIndex) in firings {
+      appliedRules.insert(ValidationResult.RuleReference(pattern: patternIndex, rule: ruleIndex))
       if options.recordFiredRules {
         firedRules.append(
           FiredRule(

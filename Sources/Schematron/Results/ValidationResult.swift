@@ -177,6 +177,18 @@ public struct ValidationResult: Sendable {
   public var firedRules: [FiredRule]
   /// Whether findings were cut off at ``Evaluator/Options/maxFindings``.
   public var truncated: Bool
+  /// The rules that handled at least one node, as (pattern index, rule index): the rules that applied to the document.
+  ///
+  /// Always recorded.
+  public var appliedRules: Set<RuleReference> = []
+
+  /// A rule of the compiled schema, by position.
+  public struct RuleReference: Hashable, Sendable {
+    /// Index of the pattern in ``CompiledSchema/resolved``.
+    public var pattern: Int
+    /// Index of the rule in its pattern.
+    public var rule: Int
+  }
 
   /// Whether nothing at or above `severity` was found and nothing failed to evaluate.
   public func isClean(atOrAbove severity: Severity = .error) -> Bool {
