@@ -5,8 +5,9 @@ import TestSupport
 import Testing
 import XMLCore
 
-/// Renders the HTML report in headless Chromium (Debian's `chromium`): the screenshot must not
-/// be blank and the findings' text must be in the rendered page. Hostile text must stay text.
+/// Renders the HTML report in headless Chromium (Debian's `chromium`): the screenshot must not be blank and the findings' text must be in the rendered page.
+///
+/// Hostile text must stay text.
 @Suite("HTML report in a browser")
 struct HTMLRenderingTests {
   static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
