@@ -198,6 +198,21 @@ public final class XPathContext {
   private func run(
     _ expression: XPathExpression, at node: Node?, _ body: (xmlXPathCompExprPtr) -> xmlXPathObjectPtr?
   ) throws -> xmlXPathObjectPtr {
+    // An extension function may evaluate expressions on this same context while an outer
+    // evaluation is in progress; the outer evaluation's state must survive that.
+    let saved = (
+      context.pointee.node, context.pointee.doc, context.pointee.contextSize, context.pointee.proximityPosition,
+      collector.errors, functionError, currentExpression
+    )
+    defer {
+      context.pointee.node = saved.0
+      context.pointee.doc = saved.1
+      context.pointee.contextSize = saved.2
+      context.pointee.proximityPosition = saved.3
+      collector.errors = saved.4
+      functionError = saved.5
+      currentExpression = saved.6
+    }
     collector.errors.removeAll()
     functionError = nil
     currentExpression = expression.source

@@ -131,3 +131,22 @@ struct XPathTests {
     #expect(d.path == "/*:declaration[1]/namespace::d")
   }
 }
+
+@Suite("XPath re-entrancy")
+struct XPathReentrancyTests {
+  /// A function that evaluates XPath on the same context (as key() does to build its index)
+  /// must not disturb the evaluation that called it.
+  @Test func nestedEvaluationKeepsTheOuterContextNode() throws {
+    let document = try parseFixture("sample.xml")
+    let context = XPathContext(document: document, namespaces: ["n": testNamespace, "f": "urn:f"])
+    context.register(function: QualifiedName("nested", namespace: "urn:f")) { call in
+      // Evaluates from the root, moving libxml2's context node elsewhere.
+      _ = try call.context.evaluate("count(//n:facility/n:name)", at: nil)
+      return .boolean(true)
+    }
+    let second = try #require(context.evaluate("//n:facility[2]").nodes.first)
+    // After f:nested() returns, @id must still be read from the second facility.
+    #expect(try context.evaluate("concat(string(f:nested()), '-', @id)", at: second).stringValue == "true-f2")
+    #expect(try context.evaluateBoolean(XPathExpression("f:nested() and @id = 'f2'"), at: second))
+  }
+}
