@@ -2460,6 +2460,453 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
 - Rules assume a schema-valid declaration: structure and datatypes are the XSD's job.
 
 """#,
+    "packs/gcsc-paris/pack.sch": #"""
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  Norms of the Global Commission on the Stability of Cyberspace (final report, November 2019)
+  and principles 1-3 of the Paris Call for Trust and Security in Cyberspace (12 November 2018).
+  Multistakeholder proposals: every rule is info.
+
+  Not here, because other packs check it: a permitted target that the declaration itself
+  designates as CI or declares off-limits (internal contradiction), UN-norm CI categories as
+  permitted targets (norm 13(f)), and coverage of CI sectors against the GGE 2021 examples.
+-->
+<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt" id="gcsc-paris">
+  <sch:title>GCSC norms and Paris Call principles</sch:title>
+  <sch:ns prefix="d" uri="urn:normcheck:declaration:1"/>
+  <sch:ns prefix="nc" uri="urn:normcheck:functions:1"/>
+
+  <sch:pattern id="gcsc-off-limits">
+    <sch:title>GCSC norms 1 and 2, Paris principles 2 and 3: public core and elections off limits</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:let name="off" value="d:offLimits/d:categoryRef/@ref"/>
+      <sch:assert id="GCSC-001" role="info" properties="GCSC-N1 PARIS-P2" diagnostics="GCSC-001-fix"
+        subject="(. | d:offLimits)[last()]"
+        test="nc:is-within('internet-public-core', $off, 'facility-categories')">
+        The off-limits list does not name the public core of the Internet (internet-public-core)<sch:value-of select="substring(concat('; of its parts it names only ', normalize-space(concat(substring('internet-routing-ixp ', 1, 100 * nc:is-within('internet-routing-ixp', $off, 'facility-categories')), substring('internet-naming-numbering ', 1, 100 * nc:is-within('internet-naming-numbering', $off, 'facility-categories')), substring('internet-trust-crypto ', 1, 100 * nc:is-within('internet-trust-crypto', $off, 'facility-categories')), substring('internet-transmission-media', 1, 100 * nc:is-within('internet-transmission-media', $off, 'facility-categories'))))), 1, 300 * boolean($off[nc:is-within(., 'internet-public-core', 'facility-categories')]))"/>.</sch:assert>
+      <sch:assert id="GCSC-003" role="info" properties="GCSC-N2 PARIS-P3" diagnostics="GCSC-003-fix"
+        subject="(. | d:offLimits)[last()]"
+        test="nc:is-within('electoral-infrastructure', $off, 'facility-categories')">
+        The off-limits list does not name electoral-infrastructure, the technical infrastructure of
+        elections, referenda and plebiscites<sch:value-of select="substring(' (although the state designates it as critical infrastructure)', 1, 100 * boolean(d:criticalInfrastructure/d:sector[@category = 'electoral-infrastructure']))"/>.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="gcsc-permitted-targets">
+    <sch:title>GCSC norms 1 and 2: public core and electoral infrastructure never permitted targets</sch:title>
+    <sch:rule context="d:clause[@kind = 'permitted-targets']/d:categoryRef | d:clause[@kind = 'permitted-targets']/d:facilityRef">
+      <sch:let name="category" value="nc:first-non-empty(self::d:categoryRef/@ref, /d:declaration/d:criticalInfrastructure/d:facility[@id = current()/self::d:facilityRef/@ref][1]/@category)"/>
+      <sch:let name="what" value="concat(substring('category ', 1, 100 * boolean(self::d:categoryRef)), substring(concat('facility ', @ref, ' of category '), 1, 100 * boolean(self::d:facilityRef)), $category)"/>
+      <sch:report id="GCSC-002" role="info" properties="GCSC-N1 PARIS-P2" diagnostics="GCSC-002-fix"
+        test="nc:is-within($category, 'internet-public-core', 'facility-categories')">
+        Doctrine clause <sch:value-of select="nc:first-non-empty(../@id, '(without id)')"/> permits
+        <sch:value-of select="$what"/> as a target, which belongs to the public core of the
+        Internet.</sch:report>
+      <sch:report id="GCSC-004" role="info" properties="GCSC-N2 PARIS-P3" diagnostics="GCSC-004-fix"
+        test="nc:is-within($category, 'electoral-infrastructure', 'facility-categories')">
+        Doctrine clause <sch:value-of select="nc:first-non-empty(../@id, '(without id)')"/> permits
+        <sch:value-of select="$what"/> as a target, which is infrastructure that elections depend
+        on.</sch:report>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="gcsc-commitments">
+    <sch:title>GCSC norm 5 and Paris principle 1: vulnerabilities equities process, Paris Call support</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:assert id="GCSC-005" role="info" properties="GCSC-N5" diagnostics="GCSC-005-fix"
+        subject="(. | d:doctrines)[last()]"
+        test="d:commitments/d:commitment[contains(concat(' ', normalize-space(@norm), ' '), ' GCSC-N5 ')]
+          or d:doctrines/d:doctrine/d:clause[contains(concat(' ', normalize-space(@norm), ' '), ' GCSC-N5 ')]">
+        No doctrine clause or commitment names GCSC-N5: the declaration does not say whether a
+        vulnerabilities equities process decides on disclosing the vulnerabilities the state learns
+        of.</sch:assert>
+      <sch:assert id="GCSC-006" role="info" properties="PARIS-P1" diagnostics="GCSC-006-fix"
+        subject="(. | d:endorsements)[last()]"
+        test="d:endorsements/d:endorsement[contains(concat(' ', normalize-space(@norm), ' '), ' PARIS2018 ') or contains(concat(' ', normalize-space(@norm), ' '), ' PARIS-P1 ')]">
+        <sch:value-of select="d:state/d:name"/> does not record support for the Paris Call (no endorsement
+        naming PARIS2018 or PARIS-P1).</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:properties>
+    <sch:property id="GCSC-N1" role="citation">Global Commission on the Stability of Cyberspace, final report "Advancing Cyberstability" (November 2019), norm 1 (verified).</sch:property>
+    <sch:property id="GCSC-N2" role="citation">Global Commission on the Stability of Cyberspace, final report (November 2019), norm 2 (verified).</sch:property>
+    <sch:property id="GCSC-N5" role="citation">Global Commission on the Stability of Cyberspace, final report (November 2019), norm 5 (verified).</sch:property>
+    <sch:property id="PARIS-P1" role="citation">Paris Call for Trust and Security in Cyberspace (12 November 2018), principle 1 (verified).</sch:property>
+    <sch:property id="PARIS-P2" role="citation">Paris Call for Trust and Security in Cyberspace (12 November 2018), principle 2 (verified).</sch:property>
+    <sch:property id="PARIS-P3" role="citation">Paris Call for Trust and Security in Cyberspace (12 November 2018), principle 3 (verified).</sch:property>
+  </sch:properties>
+
+  <sch:diagnostics>
+    <sch:diagnostic id="GCSC-001-fix" role="fix">Add offLimits/categoryRef ref="internet-public-core"; the umbrella category covers routing, naming and numbering, trust mechanisms and transmission media.</sch:diagnostic>
+    <sch:diagnostic id="GCSC-002-fix" role="fix">Remove the public-core category or facility from the permitted targets and consider declaring internet-public-core off limits.</sch:diagnostic>
+    <sch:diagnostic id="GCSC-003-fix" role="fix">Add offLimits/categoryRef ref="electoral-infrastructure".</sch:diagnostic>
+    <sch:diagnostic id="GCSC-004-fix" role="fix">Remove the electoral category or facility from the permitted targets and consider declaring electoral-infrastructure off limits.</sch:diagnostic>
+    <sch:diagnostic id="GCSC-005-fix" role="fix">Describe the vulnerabilities equities process in a doctrine clause or commitment with norm="GCSC-N5", or say that there is none.</sch:diagnostic>
+    <sch:diagnostic id="GCSC-006-fix" role="fix">If the state supports the Paris Call, add an endorsement with norm="PARIS2018" and the date of support.</sch:diagnostic>
+  </sch:diagnostics>
+</sch:schema>
+
+"""#,
+    "packs/oas/pack.sch": #"""
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  OAS cyber confidence-building measures (CICTE Working Group; CBMs 1-2 adopted by
+  CICTE/RES.1/18, CBMs 3-6 agreed later) and the procedure of the OAS cyber CBM contact
+  directory. Every rule applies only to a state that declares OAS membership
+  (state/memberOf[@organization='OAS']); for any other state the pack stays silent.
+
+  Not here, because other packs check it for every state: the policy/diplomatic + technical
+  pair, the UN directory, general contact freshness (POC-FRESH), the assistance channel.
+-->
+<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt" id="oas">
+  <sch:title>OAS (CICTE) cyber confidence-building measures</sch:title>
+  <sch:ns prefix="d" uri="urn:normcheck:declaration:1"/>
+  <sch:ns prefix="nc" uri="urn:normcheck:functions:1"/>
+
+  <sch:let name="asOf" value="nc:first-non-empty($as-of, /d:declaration/d:submission/@submitted)"/>
+
+  <sch:pattern id="oas-directory-categories">
+    <sch:title>CBMs 2 and 3: a Cyber Policy Contact and a Foreign Affairs Contact in the OAS directory</sch:title>
+    <sch:rule context="d:declaration[d:state/d:memberOf/@organization = 'OAS']">
+      <sch:assert id="OAS-001" role="warning" properties="OAS-CBM02" diagnostics="OAS-001-fix"
+        subject="(. | d:pointsOfContact)[last()]"
+        test="d:pointsOfContact/d:contact[@level = 'policy'][d:directory/@name = 'OAS']">
+        <sch:value-of select="d:state/d:name"/> (<sch:value-of select="d:state/@alpha2"/>) is an OAS member
+        but has no policy-level contact in the OAS cyber CBM directory (Cyber Policy Contact); policy
+        contacts declared: <sch:value-of select="nc:first-non-empty(normalize-space(concat(d:pointsOfContact/d:contact[@level = 'policy'][1]/@id, ' ', d:pointsOfContact/d:contact[@level = 'policy'][2]/@id, ' ', d:pointsOfContact/d:contact[@level = 'policy'][3]/@id)), 'none')"/>.</sch:assert>
+      <sch:assert id="OAS-002" role="warning" properties="OAS-CBM03" diagnostics="OAS-002-fix"
+        subject="(. | d:pointsOfContact)[last()]"
+        test="d:pointsOfContact/d:contact[@level = 'diplomatic'][d:directory/@name = 'OAS']">
+        <sch:value-of select="d:state/d:name"/> (<sch:value-of select="d:state/@alpha2"/>) is an OAS member
+        but has no diplomatic (foreign-ministry) contact in the OAS cyber CBM directory (Foreign Affairs
+        Contact); diplomatic contacts declared: <sch:value-of select="nc:first-non-empty(normalize-space(concat(d:pointsOfContact/d:contact[@level = 'diplomatic'][1]/@id, ' ', d:pointsOfContact/d:contact[@level = 'diplomatic'][2]/@id, ' ', d:pointsOfContact/d:contact[@level = 'diplomatic'][3]/@id)), 'none')"/>.</sch:assert>
+      <sch:assert id="OAS-007" role="info" properties="OAS-CBM01" diagnostics="OAS-007-fix"
+        subject="(. | d:doctrines)[last()]"
+        test="d:doctrines/d:doctrine[normalize-space(@url)] or .//d:legalBasis[@type = 'strategy' or @type = 'policy'][normalize-space(@url)]">
+        <sch:value-of select="d:state/d:name"/> links no published national cybersecurity strategy, policy
+        or doctrine (doctrines declared: <sch:value-of select="count(d:doctrines/d:doctrine)"/>, none with a
+        url; no legalBasis of type strategy or policy with a url), which CBM 1 asks OAS members to share.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="oas-directory-entries">
+    <sch:title>Directory procedure: complete entries for public officials, nominated through CICTE</sch:title>
+    <sch:rule context="d:contact[d:directory/@name = 'OAS'][/d:declaration/d:state/d:memberOf/@organization = 'OAS']">
+      <sch:let name="missing" value="normalize-space(concat(
+          substring('personName ', 1, 100 * not(d:personName[normalize-space()])),
+          substring('function ', 1, 100 * not(d:function[normalize-space()])),
+          substring('organization ', 1, 100 * not(d:organization[normalize-space()])),
+          substring('email ', 1, 100 * not(d:email[normalize-space()])),
+          substring('role', 1, 100 * not(normalize-space(@role)))))"/>
+      <sch:assert id="OAS-003" role="warning" properties="OAS-POCDIR" diagnostics="OAS-003-fix"
+        test="$missing = ''">
+        Contact <sch:value-of select="@id"/> is listed in the OAS directory but lacks fields the directory
+        requires: <sch:value-of select="$missing"/>.</sch:assert>
+      <sch:assert id="OAS-004" role="warning" properties="OAS-POCDIR" diagnostics="OAS-004-fix"
+        test="@publicOfficial = 'true' or @publicOfficial = '1'">
+        Contact <sch:value-of select="@id"/> is listed in the OAS directory but is not declared a public
+        official (publicOfficial: <sch:value-of select="nc:first-non-empty(@publicOfficial, 'not given')"/>); the directory accepts
+        public officials only.</sch:assert>
+      <sch:assert id="OAS-006" role="info" properties="OAS-CICTE-NPC" diagnostics="OAS-006-fix"
+        test="nc:days-between(@lastUpdated, $asOf) &lt;= 183">
+        Contact <sch:value-of select="@id"/> in the OAS directory has not been reconfirmed within six
+        months (two quarterly CICTE circulations) of <sch:value-of select="$asOf"/>: last updated
+        <sch:value-of select="nc:first-non-empty(@lastUpdated, 'never (no lastUpdated)')"/>.</sch:assert>
+    </sch:rule>
+    <sch:rule context="d:directory[@name = 'OAS'][/d:declaration/d:state/d:memberOf/@organization = 'OAS']">
+      <sch:let name="by" value="nc:lower-case(@nominatedBy)"/>
+      <sch:assert id="OAS-005" role="info" properties="OAS-POCDIR" diagnostics="OAS-005-fix"
+        test="contains($by, 'cicte') or contains($by, 'mission') or contains($by, 'misión') or contains($by, 'mision') or contains($by, 'missão')">
+        The OAS directory entry of contact <sch:value-of select="../@id"/> does not show a nomination by the
+        national point of contact to CICTE or the Permanent Mission (nominatedBy:
+        <sch:value-of select="nc:first-non-empty(@nominatedBy, 'not given')"/>).</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:properties>
+    <sch:property id="OAS-CBM01" role="citation">OAS CICTE cyber CBM 1, adopted by CICTE/RES.1/18 (2018) (verified).</sch:property>
+    <sch:property id="OAS-CBM02" role="citation">OAS CICTE cyber CBM 2, adopted by CICTE/RES.1/18 (2018) (verified).</sch:property>
+    <sch:property id="OAS-CBM03" role="citation">OAS CICTE cyber CBM 3 (CICTE Working Group on cyber CBMs). Text verified; the year of adoption (2019) is recalled.</sch:property>
+    <sch:property id="OAS-POCDIR" role="citation">Procedure of the OAS cyber CBM contact directory, oascybercbms.org (verified).</sch:property>
+    <sch:property id="OAS-CICTE-NPC" role="citation">CICTE quarterly directory of national points of contact, e.g. CICTE/doc.5/19 (verified practice); the six-month threshold is normcheck's choice within the reference's suggested 3-12 months.</sch:property>
+  </sch:properties>
+
+  <sch:diagnostics>
+    <sch:diagnostic id="OAS-001-fix" role="fix">Nominate a policy-level contact (role cyber-policy-contact) to the OAS directory and record it with directory name="OAS".</sch:diagnostic>
+    <sch:diagnostic id="OAS-002-fix" role="fix">Nominate a contact in the ministry of foreign affairs (level diplomatic, role foreign-affairs-contact) to the OAS directory and record it with directory name="OAS".</sch:diagnostic>
+    <sch:diagnostic id="OAS-003-fix" role="fix">Add the missing fields to the contact: the directory needs the holder's name (personName), official position (function), institution (organization), e-mail and category (role).</sch:diagnostic>
+    <sch:diagnostic id="OAS-004-fix" role="fix">Nominate a public official to the OAS directory and set publicOfficial="true" on the contact.</sch:diagnostic>
+    <sch:diagnostic id="OAS-005-fix" role="fix">Set directory/@nominatedBy to the body that nominated the contact: the national point of contact to CICTE or the Permanent Mission to the OAS.</sch:diagnostic>
+    <sch:diagnostic id="OAS-006-fix" role="fix">Reconfirm the OAS directory entry with the CICTE Secretariat and update lastUpdated.</sch:diagnostic>
+    <sch:diagnostic id="OAS-007-fix" role="fix">Give the url of the published national cybersecurity strategy or policy (doctrine/@url, or a legalBasis of type strategy or policy with @url).</sch:diagnostic>
+  </sch:diagnostics>
+</sch:schema>
+
+"""#,
+    "packs/osce/pack.sch": #"""
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  OSCE ICT confidence-building measures (PC.DEC/1106, 2013: CBMs 1-11; PC.DEC/1202, 2016:
+  CBMs 12-16). Every rule applies only to a state that declares OSCE participation
+  (state/memberOf[@organization='OSCE']); for any other state the pack stays silent.
+
+  Not here, because other packs check it for every state: contact freshness (POC-FRESH), the
+  policy/diplomatic + technical pair and the UN directory, the CERT-contact link, the CVD policy
+  URL of norm 13(j), CI sectors, definition and protection measures.
+-->
+<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt" id="osce">
+  <sch:title>OSCE cyber/ICT confidence-building measures</sch:title>
+  <sch:ns prefix="d" uri="urn:normcheck:declaration:1"/>
+  <sch:ns prefix="nc" uri="urn:normcheck:functions:1"/>
+
+  <sch:pattern id="osce-contact-points">
+    <sch:title>CBM 8: contact points in the OSCE network</sch:title>
+    <sch:rule context="d:declaration[d:state/d:memberOf/@organization = 'OSCE']">
+      <sch:assert id="OSCE-001" role="warning" properties="OSCE-CBM08" diagnostics="OSCE-001-fix"
+        subject="(. | d:pointsOfContact)[last()]"
+        test="d:pointsOfContact/d:contact[d:directory/@name = 'OSCE']">
+        <sch:value-of select="d:state/d:name"/> (<sch:value-of select="d:state/@alpha2"/>) participates in
+        the OSCE, but no contact is registered in the OSCE CBM 8 network (contacts declared:
+        <sch:value-of select="count(d:pointsOfContact/d:contact)"/>; none has directory name="OSCE").</sch:assert>
+      <sch:assert id="OSCE-002" role="info" properties="OSCE-CBM08" diagnostics="OSCE-002-fix"
+        subject="(. | d:pointsOfContact)[last()]"
+        test="d:pointsOfContact/d:contact[@level = 'policy']">
+        <sch:value-of select="d:state/d:name"/> participates in the OSCE but declares no policy-level
+        contact (contacts declared: <sch:value-of select="normalize-space(concat(d:pointsOfContact/d:contact[1]/@id, ' ', d:pointsOfContact/d:contact[2]/@id, ' ', d:pointsOfContact/d:contact[3]/@id, ' ', d:pointsOfContact/d:contact[4]/@id))"/>);
+        CBM 8, as recalled, expects a channel through which concerns can be raised quickly at policy
+        level.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="osce-network-levels">
+    <sch:title>The CBM 8 network holds policy and technical contacts</sch:title>
+    <sch:rule context="d:contact[@level = 'policy' or @level = 'technical'][not(d:directory/@name = 'OSCE')]
+        [../d:contact/d:directory/@name = 'OSCE'][/d:declaration/d:state/d:memberOf/@organization = 'OSCE']">
+      <sch:assert id="OSCE-003" role="info" properties="OSCE-POCNET" diagnostics="OSCE-003-fix"
+        test="../d:contact[@level = current()/@level][d:directory/@name = 'OSCE']">
+        Contact <sch:value-of select="@id"/> (<sch:value-of select="@level"/> level) is not registered in
+        the OSCE CBM 8 network, and no other <sch:value-of select="@level"/> contact is: the network
+        expects a policy and a technical contact from each participating State.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="osce-incident-structures">
+    <sch:title>CBM 8: contact data of the national incident-handling structure</sch:title>
+    <sch:rule context="d:nationalCert[/d:declaration/d:state/d:memberOf/@organization = 'OSCE']
+        [../d:pointsOfContact/d:contact[@level = 'technical'][d:directory/@name = 'OSCE']]">
+      <sch:assert id="OSCE-004" role="warning" properties="OSCE-CBM08-cert" diagnostics="OSCE-004-fix"
+        test="../d:pointsOfContact/d:contact[@level = 'technical'][d:directory/@name = 'OSCE'][@certRef = current()/@id]">
+        National CERT <sch:value-of select="@id"/> (<sch:value-of select="nc:first-non-empty(normalize-space(d:profile/d:shortName), normalize-space(d:profile/d:name), 'no name given')"/>)
+        cannot be reached through the OSCE CBM 8 network: the technical contact registered there
+        (<sch:value-of select="../d:pointsOfContact/d:contact[@level = 'technical'][d:directory/@name = 'OSCE'][1]/@id"/>)
+        does not point to it with certRef.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="osce-protected-channels">
+    <sch:title>CBM 13: protected communication channels</sch:title>
+    <sch:rule context="d:pointsOfContact[d:contact/d:directory/@name = 'OSCE'][/d:declaration/d:state/d:memberOf/@organization = 'OSCE']">
+      <sch:assert id="OSCE-005" role="info" properties="OSCE-CBM13" diagnostics="OSCE-005-fix"
+        test="d:contact[d:directory/@name = 'OSCE'][d:publicKey or d:secureChannel]">
+        None of the contacts registered in the OSCE network
+        (<sch:value-of select="normalize-space(concat(d:contact[d:directory/@name = 'OSCE'][1]/@id, ' ', d:contact[d:directory/@name = 'OSCE'][2]/@id, ' ', d:contact[d:directory/@name = 'OSCE'][3]/@id, ' ', d:contact[d:directory/@name = 'OSCE'][4]/@id))"/>)
+        declares a protected channel (publicKey or secureChannel, such as the OSCE Communications
+        Network).</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="osce-critical-infrastructure">
+    <sch:title>CBMs 3 and 15: critical-infrastructure authorities and cross-border consultation</sch:title>
+    <sch:rule context="d:criticalInfrastructure[/d:declaration/d:state/d:memberOf/@organization = 'OSCE']">
+      <sch:assert id="OSCE-006" role="info" properties="OSCE-CBM15" diagnostics="OSCE-006-fix"
+        test="d:authority[normalize-space()]">
+        The critical-infrastructure section names no authority legally in charge of protecting critical
+        infrastructure (authority), so partners cannot tell which body takes part in the regional
+        collaboration of CBM 15.</sch:assert>
+      <sch:assert id="OSCE-007" role="info" properties="OSCE-CBM03" diagnostics="OSCE-007-fix"
+        test="d:crossBorderDependency
+          or /d:declaration/d:commitments/d:commitment[contains(concat(' ', normalize-space(@norm), ' '), ' OSCE-CBM03 ')]
+          or /d:declaration/d:doctrines/d:doctrine/d:clause[@kind = 'commitment'][contains(concat(' ', normalize-space(@norm), ' '), ' OSCE-CBM03 ')]">
+        No cross-border dependency (crossBorderDependency) and no consultation commitment naming
+        OSCE-CBM03 is declared<sch:value-of select="substring(concat(', although facilities are marked cross-border (', normalize-space(concat(d:facility[@crossBorder = 'true' or @crossBorder = '1'][1]/@id, ' ', d:facility[@crossBorder = 'true' or @crossBorder = '1'][2]/@id, ' ', d:facility[@crossBorder = 'true' or @crossBorder = '1'][3]/@id)), ')'), 1, 300 * boolean(d:facility[@crossBorder = 'true' or @crossBorder = '1']))"/>:
+        CBM 3 consultations on critical ICT infrastructure have nothing to start from.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="osce-transparency">
+    <sch:title>CBMs 1, 7 and 16: shared views, strategies and vulnerability reporting</sch:title>
+    <sch:rule context="d:declaration[d:state/d:memberOf/@organization = 'OSCE']">
+      <sch:assert id="OSCE-008" role="info" properties="OSCE-CBM16" diagnostics="OSCE-008-fix"
+        subject="(. | d:nationalCert[1]/d:profile)[last()]"
+        test="d:nationalCert/d:profile/d:policies/d:vulnerabilityDisclosure
+          or d:commitments/d:commitment[contains(concat(' ', normalize-space(@norm), ' '), ' OSCE-CBM16 ')]
+          or d:doctrines/d:doctrine/d:clause[@kind = 'commitment'][contains(concat(' ', normalize-space(@norm), ' '), ' OSCE-CBM16 ')]">
+        <sch:value-of select="d:state/d:name"/> does not say how vulnerabilities are reported responsibly:
+        no CERT profile has a vulnerabilityDisclosure policy and no commitment names OSCE-CBM16.</sch:assert>
+      <sch:assert id="OSCE-009" role="info" properties="OSCE-CBM01 OSCE-CBM07" diagnostics="OSCE-009-fix"
+        subject="(. | d:doctrines)[last()]"
+        test="d:doctrines/d:doctrine[normalize-space(@url)] or .//d:legalBasis[@type = 'strategy' or @type = 'policy'][normalize-space(@url)]">
+        <sch:value-of select="d:state/d:name"/> links no published strategy, policy or doctrine
+        (doctrines declared: <sch:value-of select="count(d:doctrines/d:doctrine)"/>, none with a url; no
+        legalBasis of type strategy or policy with a url), so its views on ICT threats and its national strategy are not
+        shared as CBMs 1 and 7 suggest.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:properties>
+    <sch:property id="OSCE-CBM01" role="citation">OSCE PC.DEC/1106 (3 December 2013), CBM 1 (verified).</sch:property>
+    <sch:property id="OSCE-CBM03" role="citation">OSCE PC.DEC/1106 (3 December 2013), CBM 3 (verified).</sch:property>
+    <sch:property id="OSCE-CBM07" role="citation">OSCE PC.DEC/1106 (3 December 2013), CBM 7 (verified).</sch:property>
+    <sch:property id="OSCE-CBM08" role="citation">OSCE PC.DEC/1106 (3 December 2013), CBM 8. Status recalled: naming a contact point is verified; the annual update, the 30-day change notice and the policy-level channel are recalled, not re-read in the decision.</sch:property>
+    <sch:property id="OSCE-CBM08-cert" role="citation">OSCE PC.DEC/1106 (3 December 2013), CBM 8, contact data of national incident-handling structures. Status recalled: first part verified, remainder recalled.</sch:property>
+    <sch:property id="OSCE-CBM13" role="citation">OSCE PC.DEC/1202 (10 March 2016), CBM 13 (verified).</sch:property>
+    <sch:property id="OSCE-CBM15" role="citation">OSCE PC.DEC/1202 (10 March 2016), CBM 15 (verified).</sch:property>
+    <sch:property id="OSCE-CBM16" role="citation">OSCE PC.DEC/1202 (10 March 2016), CBM 16 (verified).</sch:property>
+    <sch:property id="OSCE-POCNET" role="citation">OSCE CBM 8 network of policy and technical contacts kept by the OSCE Secretariat (under PC.DEC/1106; no paragraph; verified).</sch:property>
+  </sch:properties>
+
+  <sch:diagnostics>
+    <sch:diagnostic id="OSCE-001-fix" role="fix">Register at least one contact (ideally a policy and a technical one) in the OSCE CBM 8 network and record it with a directory element whose name is OSCE.</sch:diagnostic>
+    <sch:diagnostic id="OSCE-002-fix" role="fix">Add a contact with level="policy" that can raise concerns at national-security level, and register it in the OSCE network.</sch:diagnostic>
+    <sch:diagnostic id="OSCE-003-fix" role="fix">Register this contact (or another of the same level) in the OSCE CBM 8 network and add directory name="OSCE" to it.</sch:diagnostic>
+    <sch:diagnostic id="OSCE-004-fix" role="fix">Register the CERT's duty contact in the OSCE network, or set certRef on the technical contact registered there to this CERT's id.</sch:diagnostic>
+    <sch:diagnostic id="OSCE-005-fix" role="fix">Give at least one contact registered in the OSCE network a publicKey or a secureChannel (for example the OSCE Communications Network).</sch:diagnostic>
+    <sch:diagnostic id="OSCE-006-fix" role="fix">Add an authority element naming the body legally in charge of critical-infrastructure protection.</sch:diagnostic>
+    <sch:diagnostic id="OSCE-007-fix" role="fix">Declare the cross-border dependencies of your critical infrastructure (crossBorderDependency with withState), or a commitment naming OSCE-CBM03 that describes how you consult neighbours.</sch:diagnostic>
+    <sch:diagnostic id="OSCE-008-fix" role="fix">Publish a coordinated vulnerability disclosure policy in the CERT profile (policies/vulnerabilityDisclosure), or add a commitment naming OSCE-CBM16.</sch:diagnostic>
+    <sch:diagnostic id="OSCE-009-fix" role="fix">Give the url of a published national strategy or doctrine (doctrine/@url, or a legalBasis of type strategy or policy with @url).</sch:diagnostic>
+  </sch:diagnostics>
+</sch:schema>
+
+"""#,
+    "packs/tech-accord/pack.sch": #"""
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  Cybersecurity Tech Accord, recommendations to the OAS on cyber confidence-building measures
+  (2019). The TA2019-n numbering is the research reference's (section 12), not the order of the
+  paper's bullet list. An industry proposal: every rule is info.
+
+  Not here, because other packs check it: the assistance-request channel (TA2019-5, see norm
+  13(h)), endorsements of the UN norms (TA2019-4), the IHL coverage of the off-limits list.
+-->
+<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt" id="tech-accord">
+  <sch:title>Cybersecurity Tech Accord 2019 recommendations on confidence-building measures</sch:title>
+  <sch:ns prefix="d" uri="urn:normcheck:declaration:1"/>
+  <sch:ns prefix="nc" uri="urn:normcheck:functions:1"/>
+
+  <sch:let name="asOf" value="nc:first-non-empty($as-of, /d:declaration/d:submission/@submitted)"/>
+
+  <sch:pattern id="ta-off-limits">
+    <sch:title>TA2019-1: an agreed list of facilities off limits for cyberattacks</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:let name="off" value="d:offLimits/d:categoryRef/@ref"/>
+      <sch:let name="startMissing" value="normalize-space(concat(
+          substring('hospital ', 1, 100 * not(nc:is-within('hospital', $off, 'facility-categories'))),
+          substring('place-of-worship', 1, 100 * not(nc:is-within('place-of-worship', $off, 'facility-categories')))))"/>
+      <sch:let name="examplesMissing" value="normalize-space(concat(
+          substring('nuclear-power-plant ', 1, 100 * not(nc:is-within('nuclear-power-plant', $off, 'facility-categories'))),
+          substring('air-traffic-control ', 1, 100 * not(nc:is-within('air-traffic-control', $off, 'facility-categories'))),
+          substring('banking-payment-system', 1, 100 * not(nc:is-within('banking-payment-system', $off, 'facility-categories')))))"/>
+      <sch:assert id="TA-001" role="info" properties="TA2019-1" diagnostics="TA-001-fix"
+        subject="(. | d:offLimits)[last()]" test="$startMissing = ''">
+        The off-limits list does not cover <sch:value-of select="$startMissing"/>: the Tech Accord suggests
+        starting the list with objects that already enjoy protection in war.</sch:assert>
+      <sch:assert id="TA-002" role="info" properties="TA2019-1" diagnostics="TA-002-fix"
+        subject="(. | d:offLimits)[last()]" test="$examplesMissing = ''">
+        The off-limits list does not cover the Tech Accord's further examples
+        <sch:value-of select="$examplesMissing"/> (nor a parent category that contains them).</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="ta-contacts">
+    <sch:title>TA2019-2 and TA2019-6: cyber ambassador; legal and law-enforcement cooperation</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:assert id="TA-003" role="info" properties="TA2019-2" diagnostics="TA-003-fix"
+        subject="(. | d:pointsOfContact)[last()]"
+        test="d:pointsOfContact/d:contact[@level = 'policy' or @level = 'diplomatic'][@role = 'cyber-ambassador']">
+        No policy or diplomatic contact has the role cyber-ambassador (policy and diplomatic contacts:
+        <sch:value-of select="nc:first-non-empty(normalize-space(concat(d:pointsOfContact/d:contact[@level = 'policy' or @level = 'diplomatic'][1]/@id, ' ', d:pointsOfContact/d:contact[@level = 'policy' or @level = 'diplomatic'][2]/@id, ' ', d:pointsOfContact/d:contact[@level = 'policy' or @level = 'diplomatic'][3]/@id)), 'none')"/>).</sch:assert>
+      <sch:assert id="TA-005" role="info" properties="TA2019-6" diagnostics="TA-005-fix"
+        subject="(. | d:pointsOfContact)[last()]"
+        test="d:pointsOfContact/d:contact[@level = 'legal'] and d:pointsOfContact/d:contact[@level = 'law-enforcement']">
+        No <sch:value-of select="normalize-space(concat(substring('legal ', 1, 100 * not(d:pointsOfContact/d:contact[@level = 'legal'])), substring('and ', 1, 100 * not(d:pointsOfContact/d:contact[@level = 'legal'] or d:pointsOfContact/d:contact[@level = 'law-enforcement'])), substring('law-enforcement', 1, 100 * not(d:pointsOfContact/d:contact[@level = 'law-enforcement']))))"/>
+        contact is declared, so cooperation between legal practitioners and law-enforcement agencies
+        has no named counterpart.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="ta-doctrine">
+    <sch:title>TA2019-3: published doctrine with red lines</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:assert id="TA-004" role="info" properties="TA2019-3" diagnostics="TA-004-fix"
+        subject="(. | d:doctrines)[last()]"
+        test="d:doctrines/d:doctrine[normalize-space(@url)] and d:doctrines/d:doctrine/d:clause[@kind = 'red-line']">
+        The declaration <sch:value-of select="normalize-space(concat(substring('links no published doctrine (doctrine/@url) ', 1, 100 * not(d:doctrines/d:doctrine[normalize-space(@url)])), substring('and ', 1, 100 * not(d:doctrines/d:doctrine[normalize-space(@url)] or d:doctrines/d:doctrine/d:clause[@kind = 'red-line'])), substring('states no red line (clause kind red-line)', 1, 100 * not(d:doctrines/d:doctrine/d:clause[@kind = 'red-line']))))"/>,
+        so other states cannot see where its red lines lie.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="ta-dependencies">
+    <sch:title>TA2019-7: cross-state dependencies identified</sch:title>
+    <sch:rule context="d:criticalInfrastructure[d:facility[@crossBorder = 'true' or @crossBorder = '1']]">
+      <sch:assert id="TA-006" role="info" properties="TA2019-7" diagnostics="TA-006-fix"
+        test="d:crossBorderDependency">
+        Cross-border facilities (<sch:value-of select="normalize-space(concat(d:facility[@crossBorder = 'true' or @crossBorder = '1'][1]/@id, ' ', d:facility[@crossBorder = 'true' or @crossBorder = '1'][2]/@id, ' ', d:facility[@crossBorder = 'true' or @crossBorder = '1'][3]/@id))"/>)
+        are declared, but no crossBorderDependency says which states they depend on or serve, so
+        national CERTs cannot act on these dependencies together.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="ta-exercises">
+    <sch:title>TA2019-8 and TA2019-9: exercises and multistakeholder engagement</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:assert id="TA-007" role="info" properties="TA2019-8" diagnostics="TA-007-fix"
+        subject="(. | d:commitments)[last()]"
+        test="d:commitments/d:commitment[contains(concat(' ', normalize-space(@norm), ' '), ' TA2019-8 ')][@date]">
+        No dated commitment names TA2019-8: the declaration does not say that cybersecurity scenarios are
+        exercised, or when.</sch:assert>
+      <sch:assert id="TA-009" role="info" properties="TA2019-9" diagnostics="TA-009-fix"
+        subject="(. | d:commitments)[last()]"
+        test="d:commitments/d:commitment[contains(concat(' ', normalize-space(@norm), ' '), ' TA2019-9 ')]
+          or d:doctrines/d:doctrine/d:clause[@kind = 'commitment'][contains(concat(' ', normalize-space(@norm), ' '), ' TA2019-9 ')]">
+        No commitment names TA2019-9: the declaration does not say how the private sector and other
+        stakeholders take part in the dialogue on confidence-building measures.</sch:assert>
+    </sch:rule>
+    <sch:rule context="d:commitment[contains(concat(' ', normalize-space(@norm), ' '), ' TA2019-8 ')][@date]">
+      <sch:assert id="TA-008" role="info" properties="TA2019-8" diagnostics="TA-008-fix"
+        test="nc:days-between(@date, $asOf) &lt;= 730
+          or ../d:commitment[contains(concat(' ', normalize-space(@norm), ' '), ' TA2019-8 ')][nc:days-between(current()/@date, @date) &gt; 0]">
+        The latest exercise commitment (TA2019-8) is dated <sch:value-of select="@date"/>, more than two
+        years before <sch:value-of select="$asOf"/>: no exercise is recorded for the current reporting
+        period.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:properties>
+    <sch:property id="TA2019-1" role="citation">Cybersecurity Tech Accord, recommendations to the OAS on cyber CBMs (2019), recommendation on a list of facilities off limits (TA2019-1 in normcheck's numbering); verified against the seed text.</sch:property>
+    <sch:property id="TA2019-2" role="citation">Cybersecurity Tech Accord, recommendations to the OAS on cyber CBMs (2019), recommendation on a cyber ambassador (TA2019-2 in normcheck's numbering); verified against the seed text.</sch:property>
+    <sch:property id="TA2019-3" role="citation">Cybersecurity Tech Accord, recommendations to the OAS on cyber CBMs (2019), recommendation on dialogue about doctrines and red lines (TA2019-3 in normcheck's numbering); verified against the seed text.</sch:property>
+    <sch:property id="TA2019-6" role="citation">Cybersecurity Tech Accord, recommendations to the OAS on cyber CBMs (2019), recommendation on legal, law-enforcement, diplomatic and technical cooperation (TA2019-6 in normcheck's numbering); verified against the seed text.</sch:property>
+    <sch:property id="TA2019-7" role="citation">Cybersecurity Tech Accord, recommendations to the OAS on cyber CBMs (2019), recommendation on CERT cooperation on dependencies between states (TA2019-7 in normcheck's numbering); verified against the seed text.</sch:property>
+    <sch:property id="TA2019-8" role="citation">Cybersecurity Tech Accord, recommendations to the OAS on cyber CBMs (2019), recommendation to exercise cybersecurity scenarios (TA2019-8 in normcheck's numbering); verified against the seed text. The two-year window is normcheck's choice (one 12-24 month reporting cycle).</sch:property>
+    <sch:property id="TA2019-9" role="citation">Cybersecurity Tech Accord, recommendations to the OAS on cyber CBMs (2019), recommendation to involve the private sector and other stakeholders (TA2019-9 in normcheck's numbering); verified against the seed text.</sch:property>
+  </sch:properties>
+
+  <sch:diagnostics>
+    <sch:diagnostic id="TA-001-fix" role="fix">Add offLimits/categoryRef entries for the missing categories (hospital may also be covered by its parent healthcare).</sch:diagnostic>
+    <sch:diagnostic id="TA-002-fix" role="fix">Consider adding offLimits/categoryRef entries for the missing categories, or for their parents (transportation covers air-traffic-control, financial-services covers banking-payment-system).</sch:diagnostic>
+    <sch:diagnostic id="TA-003-fix" role="fix">Appoint a cyber ambassador and declare them as a policy or diplomatic contact with role="cyber-ambassador".</sch:diagnostic>
+    <sch:diagnostic id="TA-004-fix" role="fix">Publish the doctrine and give its url, and state red lines in it as clauses of kind red-line.</sch:diagnostic>
+    <sch:diagnostic id="TA-005-fix" role="fix">Declare a contact at level legal and one at level law-enforcement.</sch:diagnostic>
+    <sch:diagnostic id="TA-006-fix" role="fix">Add a crossBorderDependency (withState, category or facilityRef) for each state the cross-border facilities depend on or serve.</sch:diagnostic>
+    <sch:diagnostic id="TA-007-fix" role="fix">Add a commitment with norm="TA2019-8" and the date of the last national or international cyber exercise.</sch:diagnostic>
+    <sch:diagnostic id="TA-008-fix" role="fix">Record the most recent exercise as a TA2019-8 commitment with its date, or hold one.</sch:diagnostic>
+    <sch:diagnostic id="TA-009-fix" role="fix">Add a commitment with norm="TA2019-9" describing how industry and civil society are consulted.</sch:diagnostic>
+  </sch:diagnostics>
+</sch:schema>
+
+"""#,
     "schema/SPEC.md": #"""
 # normcheck declaration vocabulary, version 1
 

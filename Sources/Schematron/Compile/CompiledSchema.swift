@@ -35,17 +35,22 @@ public struct CompiledSchema: Sendable {
     public var vocabularies: [String: Vocabulary]
     /// Where `document()` may read (`nil`: the schema's directory).
     public var packDirectory: URL?
+    /// Answer uniqueness and reference lookups from per-document indexes (see `LookupOptimizer`).
+    ///
+    /// Default true; false evaluates every expression as written.
+    public var optimizeLookups: Bool
 
     /// Creates options.
     public init(
       phase: String? = nil, parameters: [String: ParameterValue] = [:], functions: FunctionLibrary = .standard,
-      vocabularies: [String: Vocabulary] = [:], packDirectory: URL? = nil
+      vocabularies: [String: Vocabulary] = [:], packDirectory: URL? = nil, optimizeLookups: Bool = true
     ) {
       self.phase = phase
       self.parameters = parameters
       self.functions = functions
       self.vocabularies = vocabularies
       self.packDirectory = packDirectory
+      self.optimizeLookups = optimizeLookups
     }
   }
 
@@ -62,6 +67,13 @@ public struct CompiledSchema: Sendable {
   let contextExpressions: [[String]]
   /// Key name → (match expression, use expression).
   let keys: [String: (match: String, use: String)]
+  /// Expressions rewritten to use indexed lookups: original source → source evaluated.
+  let rewritten: [String: String]
+  /// The indexed lookups the rewritten expressions call, by number.
+  let lookups: [LookupOptimizer.Lookup]
+
+  /// How many expressions are answered from per-document indexes.
+  public var indexedExpressionCount: Int { rewritten.count }
 
   /// The schema as loaded.
   public var schema: Schema { resolved.schema }
@@ -120,6 +132,17 @@ public struct CompiledSchema: Sendable {
     self.keys = Dictionary(
       schema.keys.map { ($0.name, (match: checker.patternExpression($0.match) ?? $0.match, use: $0.use)) },
       uniquingKeysWith: { first, _ in first })
+    var lookups: [LookupOptimizer.Lookup] = []
+    var rewritten: [String: String] = [:]
+    if options.optimizeLookups {
+      for (source, syntax) in checker.parsed.sorted(by: { $0.key < $1.key }) {
+        if let optimized = LookupOptimizer.rewrite(syntax, lookups: &lookups) {
+          rewritten[source] = optimized.description
+        }
+      }
+    }
+    self.rewritten = rewritten
+    self.lookups = lookups
   }
 }
 
@@ -129,6 +152,8 @@ struct StaticChecker {
   let options: CompiledSchema.Options
   var namespaces: [String: String] = ["xml": "http://www.w3.org/XML/1998/namespace"]
   var problems: [SchematronProblem] = []
+  /// Every expression that parsed and passed the checks, by source.
+  var parsed: [String: XPathSyntax] = [:]
 
   init(schema: Schema, options: CompiledSchema.Options) {
     self.schema = schema
@@ -234,15 +259,18 @@ struct StaticChecker {
         checkKeyName(syntax, at: location, source: source)
       }
     }
+    var clean = true
     for variable in syntax.variableReferences {
       let key = variable.prefix == nil ? variable.local : variable.description
       if !scope.contains(key) {
+        clean = false
         problems.append(
           SchematronProblem(
             .unknownVariable, "variable $\(variable) is not defined by a let or parameter in scope", at: location,
             expression: source))
       }
     }
+    if clean { parsed[source] = syntax }
     return syntax
   }
 

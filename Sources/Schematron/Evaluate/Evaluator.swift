@@ -96,9 +96,14 @@ final class DocumentRun {
       self.environment = environment
     }
 
+    /// Expressions rewritten by the lookup optimizer: original → evaluated source.
+    var rewritten: [String: String] = [:]
+    /// Per-document indexes of the lookups, built on first use.
+    var lookupIndexes: [Int: [String: [Node]]] = [:]
+
     func compiled(_ source: String) throws -> XPathExpression {
       if let cached = expressions[source] { return cached }
-      let expression = try XPathExpression(source)
+      let expression = try XPathExpression(rewritten[source] ?? source)
       expressions[source] = expression
       return expression
     }
@@ -127,6 +132,14 @@ final class DocumentRun {
       }
     }
     for (name, value) in globals { _ = session.bind(name, value) }
+    session.rewritten = schema.rewritten
+    if !schema.lookups.isEmpty {
+      context.bind(prefix: LookupOptimizer.prefix, to: LookupOptimizer.namespace)
+      context.register(function: QualifiedName("lookup", namespace: LookupOptimizer.namespace)) {
+        [unowned self, unowned session] call in
+        try self.lookup(call, in: session)
+      }
+    }
     contexts[ObjectIdentifier(document)] = session
     return session
   }
@@ -400,6 +413,40 @@ final class DocumentRun {
       EvaluationFailure(
         patternID: pattern?.id, ruleID: rule?.id, assertionID: assertion?.id, expression: expression, message: message,
         location: node.map(NodeLocation.init), schemaLocation: location))
+  }
+
+  /// Answers `nci:lookup(n, value)`: the nodes of lookup n whose attribute equals a string
+  /// value of `value`, from an index built once per document.
+  func lookup(_ call: XPathFunctionCall, in session: Session) throws -> XPathValue {
+    let number = Int(call.arguments[0].numberValue)
+    let lookup = schema.lookups[number]
+    let strings: [String]
+    switch call.arguments[1] {
+    case .nodeSet(let nodes): strings = nodes.map(\.stringValue)
+    case .string(let value): strings = [value]
+    case .number, .boolean:
+      // XPath compares numbers or booleans here, not strings: evaluate as written.
+      return try session.context.evaluate(XPathExpression(lookup.original), at: call.contextNode)
+    }
+    let index = try lookupIndex(number, in: session)
+    if strings.count == 1 { return .nodeSet(index[strings[0]] ?? []) }
+    return .nodeSet(session.context.documentOrder(strings.flatMap { index[$0] ?? [] }))
+  }
+
+  private func lookupIndex(_ number: Int, in session: Session) throws -> [String: [Node]] {
+    if let index = session.lookupIndexes[number] { return index }
+    let lookup = schema.lookups[number]
+    let namespace = lookup.attribute.prefix.flatMap { schema.namespaces[$0] }
+    let nodes = try session.context.evaluate(XPathExpression(lookup.path), at: session.context.document.documentNode)
+      .nodes
+    var index: [String: [Node]] = [:]
+    for node in nodes {
+      if let value = node.attribute(lookup.attribute.local, namespace: namespace) {
+        index[value, default: []].append(node)
+      }
+    }
+    session.lookupIndexes[number] = index
+    return index
   }
 
   /// Builds the hash index of `xsl:key name`: every string value of `use` → matching nodes.

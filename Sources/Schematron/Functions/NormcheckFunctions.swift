@@ -25,11 +25,16 @@ enum NormcheckFunctions {
     },
     FunctionDefinition(
       QualifiedName("add-days", namespace: ns), arity: 2...2,
-      summary: "The date a number of days after a date, as YYYY-MM-DD; empty if not a date."
+      summary: "The date a number of days after a date, as YYYY-MM-DD; empty if not a date or beyond year 9999."
     ) { call, _ in
       let days = call.arguments[1].numberValue
-      guard let date = CalendarDate(call.arguments[0].stringValue), days.isFinite else { return .string("") }
-      return .string(CalendarDate(dayNumber: date.dayNumber + Int(days)).description)
+      // Beyond ±4 million days (about 11 000 years) the result has no YYYY-MM-DD form; the bound
+      // also keeps Int(days) and the arithmetic from trapping on values such as 1e30.
+      guard let date = CalendarDate(call.arguments[0].stringValue), days.isFinite, abs(days) <= 4_000_000 else {
+        return .string("")
+      }
+      let result = CalendarDate(dayNumber: date.dayNumber + Int(days))
+      return .string((1...9999).contains(result.year) ? result.description : "")
     },
     FunctionDefinition(
       QualifiedName("first-non-empty", namespace: ns), arity: 1...Int.max,
@@ -43,7 +48,8 @@ enum NormcheckFunctions {
     ) { call, environment in
       let text = call.arguments[0].stringValue
       let regex = try environment.regex(
-        "^(?:" + call.arguments[1].stringValue + ")$",
+        // \A and \z: `$` would also match before a final line break, and with flag m at any line end.
+        "\\A(?:" + call.arguments[1].stringValue + ")\\z",
         flags: call.arguments.count > 2 ? call.arguments[2].stringValue : "")
       return .boolean(regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil)
     },
@@ -136,6 +142,17 @@ struct CalendarDate: CustomStringConvertible {
         rest.range(of: zone, options: .regularExpression) != nil
           || rest.range(of: time, options: .regularExpression) != nil
       else { return nil }
+      // The shape is right; the fields must be in range too (24:00:00 is end of day; zones ±14:00).
+      let tail = Array(scalars[10...])
+      func field(_ index: Int) -> Int { Int(tail[index] - 48) * 10 + Int(tail[index + 1] - 48) }
+      if tail.first == UInt8(ascii: "T") {
+        let (hour, minute, second) = (field(1), field(4), field(7))
+        guard minute <= 59, second <= 59, hour <= 23 || (hour == 24 && minute == 0 && second == 0) else { return nil }
+      }
+      if tail.count >= 6, tail[tail.count - 6] == UInt8(ascii: "+") || tail[tail.count - 6] == UInt8(ascii: "-") {
+        let (hours, minutes) = (field(tail.count - 5), field(tail.count - 2))
+        guard minutes <= 59, hours * 60 + minutes <= 14 * 60 else { return nil }
+      }
     }
     guard year >= 1, (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year) else {
       return nil

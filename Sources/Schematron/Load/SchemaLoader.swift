@@ -266,9 +266,16 @@ public struct SchemaLoader {
           rule.items.append(.extends(rule: id, location: child.location))
         } else if let href = child.attribute("href") {
           // ISO 2016: extends href points at an abstract rule in another file.
+          var loaded: Rule? = nil
           if let (external, externalFile) = loadExternal(href, from: childFile, at: child),
-            external.localName == "rule", let loaded = readRule(external, file: externalFile)
+            external.localName == "rule"
           {
+            // On the include stack while it is read, so that a rule extending itself is a cycle.
+            includeStack.append(includeKey(href, externalFile))
+            loaded = readRule(external, file: externalFile)
+            includeStack.removeLast()
+          }
+          if let loaded {
             let id = loaded.id ?? "extends:\(href)"
             var abstract = loaded
             abstract.id = id
@@ -367,7 +374,7 @@ public struct SchemaLoader {
         continue
       }
       guard let (included, includedFile) = loadExternal(href, from: file, at: element) else { continue }
-      includeStack.append(includedFile.path)
+      includeStack.append(includeKey(href, includedFile))
       if isSchematron(included) && included.localName == "schema" {
         // Including a whole schema contributes its children.
         result += expandIncludes(included.childElements, file: includedFile)
@@ -397,8 +404,10 @@ public struct SchemaLoader {
       problem(.includeOutsideRoot, "'\(href)' lies outside the pack directory \(rootPath) and is not read", node)
       return nil
     }
-    if includeStack.contains(target.path) && fragment == nil {
-      let chain = (includeStack + [target.path]).map { URL(fileURLWithPath: $0).lastPathComponent }
+    // A fragment counts as itself: `a.sch#x` may be read while `a.sch` is, but not inside itself.
+    let key = includeKey(href, target)
+    if includeStack.contains(key) {
+      let chain = (includeStack + [key]).map { $0.split(separator: "/").last.map(String.init) ?? $0 }
       problem(.includeCycle, "include cycle: \(chain.joined(separator: " → "))", node)
       return nil
     }
@@ -418,6 +427,12 @@ public struct SchemaLoader {
       element = found
     }
     return (element, target)
+  }
+
+  /// The include-stack entry for `href` read from `target`: the file's path, plus `#id` for a fragment.
+  private func includeKey(_ href: String, _ target: URL) -> String {
+    guard let hash = href.firstIndex(of: "#"), href.index(after: hash) < href.endIndex else { return target.path }
+    return target.path + href[hash...]
   }
 
   private func findElement(withID id: String, in element: Node) -> Node? {

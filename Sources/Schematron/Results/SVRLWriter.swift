@@ -7,6 +7,9 @@ import Foundation
 ///   so an active pattern that handled no node is written as an XML comment in its place.
 /// - `phase`, `role` and `flag` must be NMTOKENs: `#ALL`, and a role or flag with other
 ///   characters, are left out.
+/// - `id` attributes are of type ID: unique in the report and NCNames. An assertion or rule that
+///   fires more than once has its `id` on the first element only; an assertion's id that cannot be
+///   written there travels as `id` of `normcheck:location`.
 /// - `location` is the canonical path of ``XMLCore/Node/path``. The grammar allows foreign
 ///   markup only inside text, so line, column and severity travel as an empty
 ///   `<normcheck:location line="…" column="…" severity="…"/>` at the end of `svrl:text`
@@ -44,21 +47,23 @@ public enum SVRLWriter {
           "  <svrl:ns-prefix-in-attribute-values\(attribute("prefix", declaration.prefix))\(attribute("uri", declaration.uri))/>\n"
       }
     }
+    var usedIDs = Set<String>()
     for (result, schema) in sections {
-      out += patterns(result, schema: schema)
+      out += patterns(result, schema: schema, usedIDs: &usedIDs)
     }
     out += "</svrl:schematron-output>\n"
     return out
   }
 
-  private static func patterns(_ result: ValidationResult, schema: CompiledSchema) -> String {
+  private static func patterns(_ result: ValidationResult, schema: CompiledSchema, usedIDs: inout Set<String>) -> String
+  {
     var out = ""
     var firingsByPattern: [Int: [FiredRule]] = [:]
     for firing in result.firedRules { firingsByPattern[firing.patternIndex, default: []].append(firing) }
     for (patternIndex, pattern) in schema.resolved.patterns.enumerated() {
       let firings = firingsByPattern[patternIndex] ?? []
       var header = "<svrl:active-pattern"
-      if let id = pattern.id, isNMTOKEN(id) { header += attribute("id", id) }
+      if let id = pattern.id, isNCName(id), usedIDs.insert(id).inserted { header += attribute("id", id) }
       if let title = pattern.title { header += attribute("name", title) }
       if let documents = pattern.documents { header += attribute("documents", documents) }
       header += "/>"
@@ -70,16 +75,16 @@ public enum SVRLWriter {
       for (offset, firing) in firings.enumerated() {
         let rule = pattern.rules[firing.ruleIndex]
         out += "  <svrl:fired-rule"
-        if let id = rule.id, isNMTOKEN(id) { out += attribute("id", id) }
+        if let id = rule.id, isNCName(id), usedIDs.insert(id).inserted { out += attribute("id", id) }
         out += attribute("context", rule.context)
         out += roleAndFlag(rule.role, rule.flag)
+        out += "/>\n"
         if firing.document != result.document {
           out += "  <!-- in \(firing.document.replacingOccurrences(of: "--", with: "- -")) -->\n"
         }
-        out += "/>\n"
         let end = offset + 1 < firings.count ? firings[offset + 1].firstFinding : nextFinding(after: firing, in: result)
         for finding in result.findings[firing.firstFinding..<min(end, result.findings.count)] {
-          out += render(finding)
+          out += render(finding, usedIDs: &usedIDs)
         }
       }
     }
@@ -91,10 +96,17 @@ public enum SVRLWriter {
     result.firedRules.first { $0.patternIndex > firing.patternIndex }?.firstFinding ?? result.findings.count
   }
 
-  private static func render(_ finding: SchematronFinding) -> String {
+  private static func render(_ finding: SchematronFinding, usedIDs: inout Set<String>) -> String {
     let element = finding.kind == .assert ? "svrl:failed-assert" : "svrl:successful-report"
     var out = "    <\(element)"
-    if let id = finding.assertionID, isNMTOKEN(id) { out += attribute("id", id) }
+    var extensionID = ""
+    if let id = finding.assertionID {
+      if isNCName(id) && usedIDs.insert(id).inserted {
+        out += attribute("id", id)
+      } else {
+        extensionID = attribute("id", id)
+      }
+    }
     out += attribute("location", finding.location.path)
     out += attribute("test", finding.test)
     out += roleAndFlag(finding.role, finding.flag)
@@ -113,7 +125,7 @@ public enum SVRLWriter {
     if let icon = finding.icon { out += attribute("icon", icon) }
     if let fpi = finding.fpi { out += attribute("fpi", fpi) }
     out +=
-      ">\(escapeXML(finding.text, attribute: false))<normcheck:location\(attribute("line", String(finding.location.line)))\(attribute("column", String(finding.location.column)))\(attribute("severity", finding.severity.rawValue))/></svrl:text>\n"
+      ">\(escapeXML(finding.text, attribute: false))<normcheck:location\(attribute("line", String(finding.location.line)))\(attribute("column", String(finding.location.column)))\(attribute("severity", finding.severity.rawValue))\(extensionID)/></svrl:text>\n"
     out += "    </\(element)>\n"
     return out
   }
@@ -127,6 +139,12 @@ public enum SVRLWriter {
 
   private static func attribute(_ name: String, _ value: String) -> String {
     " \(name)=\"\(escapeXML(value, attribute: true))\""
+  }
+
+  /// Whether `value` is an XML NCName (a name without a colon), as an attribute of type ID must be.
+  static func isNCName(_ value: String) -> Bool {
+    guard let first = value.first, first.isLetter || first == "_" else { return false }
+    return value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }
   }
 
   /// Whether `value` is an XML NMTOKEN (name characters only, at least one).

@@ -1,0 +1,127 @@
+import XMLCore
+
+/// Rewrites the natural XPath 1.0 forms of uniqueness and reference checks so that they are
+/// answered from a hash index built once per document, instead of scanning the document for
+/// every node checked (quadratic time, as in every other Schematron engine).
+///
+/// Recognised: an absolute path whose last step has a single predicate comparing one of its
+/// attributes with `=` to a value that does not depend on the predicate's own context node:
+///
+/// ```
+/// //d:facility[@id = current()/@id]        count(//d:facility[@id = current()/@id]) = 1
+/// //d:facility[@id = $ref]                 /d:declaration/d:contact[@id = $r]
+/// ```
+///
+/// Such a path becomes `nci:lookup(N, value)`: the nodes the path selects without its
+/// predicate, indexed by that attribute's value. The answer is the same node-set in document
+/// order. When the value turns out not to be a node-set or a string (XPath then compares
+/// numbers or booleans), the original expression is evaluated instead, so results never change.
+enum LookupOptimizer {
+  /// The namespace of the engine's internal functions, bound to prefix `nci` while evaluating.
+  static let namespace = "urn:normcheck:internal"
+  static let prefix = "nci"
+
+  /// One indexed lookup.
+  struct Lookup: Sendable, Hashable {
+    /// The nodes to index: the path without the predicate.
+    var path: String
+    /// The attribute compared, as written (`id`, `p:id`).
+    var attribute: XPathSyntax.Name
+    /// The whole original path, evaluated instead when the value is a number or boolean.
+    var original: String
+  }
+
+  /// Rewrites `syntax`, registering each lookup in `lookups`; returns nil when nothing changed.
+  static func rewrite(_ syntax: XPathSyntax, lookups: inout [Lookup]) -> XPathSyntax? {
+    var changed = false
+    let result = transform(syntax, lookups: &lookups, changed: &changed)
+    return changed ? result : nil
+  }
+
+  private static func transform(_ node: XPathSyntax, lookups: inout [Lookup], changed: inout Bool) -> XPathSyntax {
+    if let (lookup, value) = match(node) {
+      let index: Int
+      if let existing = lookups.firstIndex(of: lookup) {
+        index = existing
+      } else {
+        index = lookups.count
+        lookups.append(lookup)
+      }
+      changed = true
+      let rewrittenValue = transform(value, lookups: &lookups, changed: &changed)
+      return .function(.init(prefix: prefix, local: "lookup"), [.number(Double(index)), rewrittenValue])
+    }
+    func recurse(_ child: XPathSyntax) -> XPathSyntax { transform(child, lookups: &lookups, changed: &changed) }
+    func recurseSteps(_ steps: [XPathSyntax.Step]) -> [XPathSyntax.Step] {
+      steps.map { .init(axis: $0.axis, test: $0.test, predicates: $0.predicates.map(recurse)) }
+    }
+    switch node {
+    case .binary(let op, let lhs, let rhs): return .binary(op, recurse(lhs), recurse(rhs))
+    case .negate(let operand): return .negate(recurse(operand))
+    case .union(let parts): return .union(parts.map(recurse))
+    case .path(let absolute, let steps): return .path(absolute: absolute, steps: recurseSteps(steps))
+    case .filtered(let primary, let predicates, let steps):
+      return .filtered(primary: recurse(primary), predicates: predicates.map(recurse), steps: recurseSteps(steps))
+    case .function(let name, let arguments): return .function(name, arguments.map(recurse))
+    case .literal, .number, .variable: return node
+    }
+  }
+
+  /// `/…/step[@a = value]` with a context-free value → the lookup and the value.
+  private static func match(_ node: XPathSyntax) -> (Lookup, XPathSyntax)? {
+    guard case .path(true, let steps) = node, let last = steps.last, last.axis == "child",
+      case .name = last.test, last.predicates.count == 1,
+      case .binary("=", let lhs, let rhs) = last.predicates[0]
+    else { return nil }
+    // Earlier steps must be plain (no predicates) so that the indexed set is cheap and exact.
+    guard steps.dropLast().allSatisfy({ $0.predicates.isEmpty }) else { return nil }
+    let pair: (XPathSyntax.Name, XPathSyntax)
+    if let attribute = attributeName(lhs), isContextFree(rhs) {
+      pair = (attribute, rhs)
+    } else if let attribute = attributeName(rhs), isContextFree(lhs) {
+      pair = (attribute, lhs)
+    } else {
+      return nil
+    }
+    let bare = XPathSyntax.path(
+      absolute: true, steps: steps.dropLast() + [.init(axis: last.axis, test: last.test, predicates: [])])
+    return (Lookup(path: bare.description, attribute: pair.0, original: node.description), pair.1)
+  }
+
+  /// `@name` (attribute axis, a name test, no predicates).
+  private static func attributeName(_ node: XPathSyntax) -> XPathSyntax.Name? {
+    guard case .path(false, let steps) = node, steps.count == 1, steps[0].axis == "attribute",
+      steps[0].predicates.isEmpty, case .name(let name) = steps[0].test
+    else { return nil }
+    return name
+  }
+
+  /// Functions whose value depends on the context node, size or position when called with no
+  /// arguments (or always).
+  private static let contextual: Set<String> = [
+    "position", "last", "string", "name", "local-name", "namespace-uri", "normalize-space", "string-length", "number",
+    "lang", "generate-id",
+  ]
+
+  /// Whether `node` has the same value for every context node of the predicate it stands in:
+  /// no relative path, no context-dependent function; `current()` and variables are fine.
+  static func isContextFree(_ node: XPathSyntax) -> Bool {
+    switch node {
+    case .literal, .number, .variable: return true
+    case .negate(let operand): return isContextFree(operand)
+    case .binary(_, let lhs, let rhs): return isContextFree(lhs) && isContextFree(rhs)
+    case .union(let parts): return parts.allSatisfy(isContextFree)
+    case .path(let absolute, _): return absolute
+    case .filtered(let primary, _, _): return isContextFree(primary)
+    case .function(let name, let arguments):
+      // Another library's function called without arguments may read the context node.
+      if name.prefix != nil && arguments.isEmpty { return false }
+      if name.prefix == nil {
+        if name.local == "lang" { return false }
+        if contextual.contains(name.local) && arguments.isEmpty { return false }
+        if name.local == "position" || name.local == "last" { return false }
+      }
+      return arguments.allSatisfy(isContextFree)
+    }
+  }
+}
