@@ -96,11 +96,21 @@ extension Normcheck {
     @Flag(name: .shortAndLong, help: "Print only findings and the summary.")
     var quiet = false
 
+    @Flag(name: .long, help: "Print per-file statistics (findings, XPath operations) on standard error.")
+    var stats = false
+
     @Option(name: .customLong("max-input-size"), help: "Largest input accepted, in bytes (default 268435456).")
     var maxInputSize: Int = ParseLimits.default.maxInputBytes
 
     @Option(name: .customLong("max-findings"), help: "Findings collected per file and pack at most (default 10000).")
     var maxFindings: Int = 10_000
+
+    @Option(
+      name: .customLong("max-eval-ops"),
+      help:
+        "XPath operations per file and pack at most, 0 for no limit (default \(CheckConfiguration.defaultOperationLimit))."
+    )
+    var maxEvalOps: UInt = CheckConfiguration.defaultOperationLimit
 
     func validate() throws {
       if paths.isEmpty { throw ValidationError("give at least one file, directory or - for standard input") }
@@ -163,10 +173,18 @@ extension Normcheck {
       }
       let configuration = CheckConfiguration(
         packs: packs, schema: noXsd ? nil : environment.declarationSchema, asOf: asOf,
-        limits: ParseLimits(maxInputBytes: maxInputSize), maxFindings: maxFindings, wantSVRL: format == .svrl)
+        limits: ParseLimits(maxInputBytes: maxInputSize), maxFindings: maxFindings, operationLimit: maxEvalOps,
+        wantSVRL: format == .svrl)
       let inputs = CheckInput.expand(paths)
       if inputs.isEmpty { throw ConfigurationError("no *.xml files found in \(paths.joined(separator: ", "))") }
       var reports = await Checker(configuration).check(inputs, jobs: jobs)
+      if stats {
+        for report in reports {
+          FileHandle.standardError.write(
+            Data("\(report.input): \(report.findings.count) findings, \(report.operationCount) XPath operations\n".utf8)
+          )
+        }
+      }
       if let waiverSet {
         let problems = waiverSet.apply(to: &reports, today: Self.today(), strict: strictWaivers)
         reports.append(problems)

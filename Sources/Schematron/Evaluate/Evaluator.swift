@@ -186,6 +186,7 @@ final class DocumentRun {
       document: document.sourceName, phase: schema.resolved.phase, findings: findings, failures: failures,
       firedRules: firedRules, truncated: truncated)
     result.appliedRules = appliedRules
+    result.operationCount = contexts.values.reduce(0) { $0 + $1.context.operationCount }
     return result
   }
 
