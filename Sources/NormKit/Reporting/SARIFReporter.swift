@@ -185,7 +185,9 @@ public struct SARIFReporter: Reporter {
           [Suppression(justification: "\($0.justification) (owner \($0.owner), expires \($0.expires))")]
         },
         taxa: finding.norms.isEmpty
-          ? nil : finding.norms.map { Target(id: $0, toolComponent: ComponentReference(name: "norms")) })
+          ? nil : finding.norms.map { Target(id: $0, toolComponent: ComponentReference(name: "norms")) },
+        baselineState: baselineStates.isEmpty
+          ? (finding.baselined ? "unchanged" : nil) : baselineStates[finding.fingerprint + finding.file])
     }
     let taxa = citedNorms.sorted().map { id -> Descriptor in
       let norm = run.catalog[id]

@@ -57,6 +57,7 @@ public struct TextReporter: Reporter {
         if let waiver = finding.waiver {
           line += paint(" [waived until \(waiver.expires): \(waiver.justification)]", "2")
         }
+        if finding.baselined { line += paint(" [in baseline]", "2") }
         out += line + "\n"
         if !quiet, let fix = finding.fix, !finding.isWaived { out += "    " + paint("fix:", "32") + " \(fix)\n" }
       }
