@@ -171,6 +171,14 @@ public struct Node: Hashable {
     }
   }
 
+  /// The element's position in document order (1 for the document element), or `nil` for other nodes.
+  ///
+  /// Comparing two elements' positions compares their document order.
+  public var documentPosition: Int? {
+    guard pointer.pointee.type == XML_ELEMENT_NODE, let raw = pointer.pointee._private else { return nil }
+    return Int(bitPattern: raw)
+  }
+
   /// The node's position in its document: file, line and column.
   public var location: SourceLocation {
     SourceLocation(file: document.sourceName, line: line, column: column)

@@ -64,3 +64,54 @@ struct LookupOptimizerTests {
     #expect(LookupOptimizerTests.findings(plain, document) == LookupOptimizerTests.findings(schema, document))
   }
 }
+
+@Suite("Indexed sibling lookups")
+struct SiblingLookupTests {
+  static let schema = """
+    <schema xmlns="http://purl.oclc.org/dsdl/schematron">
+      <ns prefix="d" uri="urn:t"/>
+      <pattern>
+        <rule context="d:ref">
+          <let name="x" value="@to"/>
+          <report id="repeat" test="preceding-sibling::d:ref[@to = $x]">repeat <value-of select="@to"/></report>
+          <report id="later" test="count(following-sibling::d:ref[@to = current()/@to]) &gt; 1">twice more</report>
+          <assert id="same-list" test="count(preceding-sibling::d:ref[@to = current()/@to]) &lt; 3">too many</assert>
+          <report id="filtered" test="//d:ref[@to = $x][not(@skip)][@to != 'v0']">filtered <value-of select="@to"/></report>
+          <report id="positional" test="//d:ref[@to = $x][2] = .">second of its value in its list</report>
+        </rule>
+      </pattern>
+    </schema>
+    """
+
+  /// Random documents: several lists, random values with repeats, other elements between.
+  static func document(seed: UInt64) -> String {
+    var state = seed
+    func next(_ bound: Int) -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((state >> 33) % UInt64(bound))
+    }
+    var text = "<r xmlns=\"urn:t\">"
+    for _ in 0..<(2 + next(4)) {
+      text += "<list>"
+      for _ in 0..<(5 + next(30)) {
+        text +=
+          next(5) == 0 ? "<other to=\"v\(next(4))\"/>" : "<ref to=\"v\(next(6))\"\(next(3) == 0 ? " skip=\"1\"" : "")/>"
+      }
+      text += "</list>"
+    }
+    return text + "</r>"
+  }
+
+  @Test(arguments: 1...20)
+  func sameFindingsAsWritten(seed: Int) throws {
+    let loaded = try SchemaLoader.load(bytes: Array(Self.schema.utf8), sourceName: "s.sch")
+    let optimized = try CompiledSchema(loaded)
+    let plain = try CompiledSchema(loaded, options: .init(optimizeLookups: false))
+    // repeat, later, same-list and filtered are indexed; positional ([2]) is not.
+    #expect(optimized.indexedExpressionCount == 4)
+    let document = try Document(string: Self.document(seed: UInt64(seed)))
+    let a = LookupOptimizerTests.findings(optimized, document)
+    #expect(a == LookupOptimizerTests.findings(plain, document))
+    #expect(!a.isEmpty)
+  }
+}

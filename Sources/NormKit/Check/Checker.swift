@@ -197,7 +197,15 @@ public struct Checker: Sendable {
             file: input.name, line: failure.location?.line ?? 0, column: failure.location?.column ?? 0,
             xpath: failure.location?.path, anchor: failure.location?.anchoredPath))
       }
-      if result.truncated {
+      if result.stoppedByBudget {
+        report.findings.append(
+          Finding(
+            ruleID: "NC-LIMIT", pack: pack.id, origin: .evaluation, severity: .error,
+            message:
+              "pack \(pack.id) stopped on this input after \(configuration.operationLimit) XPath operations (--max-eval-ops); the rules after that point were not checked",
+            fix: "Raise --max-eval-ops if the input is legitimately large, or report the expensive rule named above.",
+            file: input.name, line: 0, column: 0))
+      } else if result.truncated {
         report.findings.append(
           Finding(
             ruleID: "NC-LIMIT", pack: pack.id, origin: .evaluation, severity: .error,

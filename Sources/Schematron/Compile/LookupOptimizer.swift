@@ -10,7 +10,11 @@ import XMLCore
 /// ```
 /// //d:facility[@id = current()/@id]        count(//d:facility[@id = current()/@id]) = 1
 /// //d:facility[@id = $ref]                 /d:declaration/d:contact[@id = $r]
+/// preceding-sibling::d:ref[@facility = $x] following-sibling::d:ref[@to = current()/@to]
 /// ```
+///
+/// Sibling lookups are indexed by parent and value; the answer keeps the siblings before (or
+/// after) the context element.
 ///
 /// Such a path becomes `nci:lookup(N, value)`: the nodes the path selects without its
 /// predicate, indexed by that attribute's value. The answer is the same node-set in document
@@ -29,6 +33,9 @@ enum LookupOptimizer {
     var attribute: XPathSyntax.Name
     /// The whole original path, evaluated instead when the value is a number or boolean.
     var original: String
+    /// For sibling lookups, the axis (`preceding-sibling`, `following-sibling`); `nil` for
+    /// absolute paths.
+    var siblingAxis: String? = nil
   }
 
   /// Rewrites `syntax`, registering each lookup in `lookups`; returns nil when nothing changed.
@@ -39,7 +46,7 @@ enum LookupOptimizer {
   }
 
   private static func transform(_ node: XPathSyntax, lookups: inout [Lookup], changed: inout Bool) -> XPathSyntax {
-    if let (lookup, value) = match(node) {
+    if let (lookup, value, others) = match(node) {
       let index: Int
       if let existing = lookups.firstIndex(of: lookup) {
         index = existing
@@ -49,7 +56,11 @@ enum LookupOptimizer {
       }
       changed = true
       let rewrittenValue = transform(value, lookups: &lookups, changed: &changed)
-      return .function(.init(prefix: prefix, local: "lookup"), [.number(Double(index)), rewrittenValue])
+      let call = XPathSyntax.function(.init(prefix: prefix, local: "lookup"), [.number(Double(index)), rewrittenValue])
+      if others.isEmpty { return call }
+      // The other predicates are filters (never positional), so they may run on the lookup's answer.
+      return .filtered(
+        primary: call, predicates: others.map { transform($0, lookups: &lookups, changed: &changed) }, steps: [])
     }
     func recurse(_ child: XPathSyntax) -> XPathSyntax { transform(child, lookups: &lookups, changed: &changed) }
     func recurseSteps(_ steps: [XPathSyntax.Step]) -> [XPathSyntax.Step] {
@@ -67,25 +78,95 @@ enum LookupOptimizer {
     }
   }
 
-  /// `/…/step[@a = value]` with a context-free value → the lookup and the value.
-  private static func match(_ node: XPathSyntax) -> (Lookup, XPathSyntax)? {
+  /// `/…/step[@a = value]` or `preceding-sibling::x[@a = value]` (also `following-sibling::`)
+  /// with a context-free value → the lookup and the value.
+  private static func match(_ node: XPathSyntax) -> (Lookup, XPathSyntax, [XPathSyntax])? {
+    if case .path(false, let steps) = node, steps.count == 1,
+      steps[0].axis == "preceding-sibling" || steps[0].axis == "following-sibling",
+      case .name = steps[0].test, let (pair, others) = indexablePredicate(steps[0].predicates)
+    {
+      let step = steps[0]
+      // Index every element of that name; siblings are grouped by parent when indexing.
+      let all = XPathSyntax.path(
+        absolute: true,
+        steps: [
+          .init(axis: "descendant-or-self", test: .type("node", nil), predicates: []),
+          .init(axis: "child", test: step.test, predicates: []),
+        ])
+      return (
+        Lookup(path: all.description, attribute: pair.0, original: node.description, siblingAxis: step.axis),
+        pair.1, others
+      )
+    }
     guard case .path(true, let steps) = node, let last = steps.last, last.axis == "child",
-      case .name = last.test, last.predicates.count == 1,
-      case .binary("=", let lhs, let rhs) = last.predicates[0]
+      case .name = last.test, let (pair, others) = indexablePredicate(last.predicates)
     else { return nil }
     // Earlier steps must be plain (no predicates) so that the indexed set is cheap and exact.
     guard steps.dropLast().allSatisfy({ $0.predicates.isEmpty }) else { return nil }
-    let pair: (XPathSyntax.Name, XPathSyntax)
-    if let attribute = attributeName(lhs), isContextFree(rhs) {
-      pair = (attribute, rhs)
-    } else if let attribute = attributeName(rhs), isContextFree(lhs) {
-      pair = (attribute, lhs)
-    } else {
-      return nil
-    }
     let bare = XPathSyntax.path(
       absolute: true, steps: steps.dropLast() + [.init(axis: last.axis, test: last.test, predicates: [])])
-    return (Lookup(path: bare.description, attribute: pair.0, original: node.description), pair.1)
+    return (Lookup(path: bare.description, attribute: pair.0, original: node.description), pair.1, others)
+  }
+
+  /// Among a step's predicates, one `@a = value` with a context-free value, provided that every
+  /// other predicate is a filter that cannot be positional; returns it and the others in order.
+  private static func indexablePredicate(
+    _ predicates: [XPathSyntax]
+  ) -> (
+    (XPathSyntax.Name, XPathSyntax), [XPathSyntax]
+  )? {
+    guard !predicates.isEmpty else { return nil }
+    // Prefer an equality with a computed value (a variable, current()/…): it is selective,
+    // where a literal such as @category = 'dam' may match half the document.
+    let order = predicates.indices.sorted { a, b in
+      func literal(_ p: XPathSyntax) -> Bool {
+        if case .binary("=", let l, let r) = p {
+          if case .literal = l { return true }
+          if case .literal = r { return true }
+        }
+        return false
+      }
+      return (literal(predicates[a]) ? 1 : 0, a) < (literal(predicates[b]) ? 1 : 0, b)
+    }
+    for index in order {
+      let predicate = predicates[index]
+      guard case .binary("=", let lhs, let rhs) = predicate else { continue }
+      let pair: (XPathSyntax.Name, XPathSyntax)
+      if let attribute = attributeName(lhs), isContextFree(rhs) {
+        pair = (attribute, rhs)
+      } else if let attribute = attributeName(rhs), isContextFree(lhs) {
+        pair = (attribute, lhs)
+      } else {
+        continue
+      }
+      var others = predicates
+      others.remove(at: index)
+      guard others.allSatisfy(isNonPositional) else { return nil }
+      return (pair, others)
+    }
+    return nil
+  }
+
+  /// Whether a predicate certainly evaluates to a boolean or node-set (never a number, which
+  /// would select by position) and never asks for position() or last().
+  static func isNonPositional(_ predicate: XPathSyntax) -> Bool {
+    var usesPosition = false
+    predicate.visit { node in
+      if case .function(let name, _) = node, name.prefix == nil, name.local == "position" || name.local == "last" {
+        usesPosition = true
+      }
+    }
+    if usesPosition { return false }
+    switch predicate {
+    case .binary(let op, _, _): return ["=", "!=", "<", "<=", ">", ">=", "and", "or"].contains(op)
+    case .path, .union: return true
+    case .filtered(let primary, _, let steps):
+      return !steps.isEmpty || { if case .path = primary { true } else { false } }()
+    case .function(let name, _):
+      return name.prefix == nil
+        && ["not", "boolean", "true", "false", "contains", "starts-with", "lang"].contains(name.local)
+    case .literal, .number, .negate, .variable: return false
+    }
   }
 
   /// `@name` (attribute axis, a name test, no predicates).

@@ -62,6 +62,10 @@ final class DocumentRun {
   var failures: [EvaluationFailure] = []
   var firedRules: [FiredRule] = []
   var truncated = false
+  /// Set when the XPath operation budget ran out: the rest of the document is not checked.
+  var budgetExhausted = false
+  /// libxml2's code for an exceeded operation budget (XML_XPATH_EXPRESSION_OK + XPATH_OP_LIMIT_EXCEEDED).
+  static let operationLimitCode = 1225
   var appliedRules = Set<ValidationResult.RuleReference>()
   /// Values of schema and phase lets, set again on every context created.
   var globals: [(String, XPathValue)] = []
@@ -186,6 +190,7 @@ final class DocumentRun {
       document: document.sourceName, phase: schema.resolved.phase, findings: findings, failures: failures,
       firedRules: firedRules, truncated: truncated)
     result.appliedRules = appliedRules
+    result.stoppedByBudget = budgetExhausted
     result.operationCount = contexts.values.reduce(0) { $0 + $1.context.operationCount }
     return result
   }
@@ -243,7 +248,7 @@ final class DocumentRun {
     // Each rule context once; the first rule to claim a node handles it.
     var claimed = Set<Node>()
     var firings: [(node: Node, rule: Int)] = []
-    for (ruleIndex, rule) in pattern.rules.enumerated() {
+    for (ruleIndex, rule) in pattern.rules.enumerated() where !budgetExhausted {
       let source = schema.contextExpressions[patternIndex][ruleIndex]
       session.environment.currentNode = nil
       let nodes: [Node]
@@ -282,7 +287,7 @@ final class DocumentRun {
     session.environment.currentNode = node
     var bound: [(String, XPathValue?)] = []
     defer { session.unbind(bound) }
-    for step in rule.steps {
+    for step in rule.steps where !budgetExhausted {
       switch step {
       case .bind(let binding):
         if let value = evaluateLet(binding, at: node, in: session, pattern: pattern, rule: rule) {
@@ -409,6 +414,12 @@ final class DocumentRun {
     _ expression: String, _ error: Error, node: Node?, at location: SchemaLocation, pattern: ResolvedPattern?,
     rule: ResolvedRule?, assertion: Assertion?
   ) {
+    if budgetExhausted { return }
+    if let error = error as? XMLError, error.code == Self.operationLimitCode {
+      // Every later expression would fail the same way: stop checking this document.
+      budgetExhausted = true
+      truncated = true
+    }
     let message = (error as? XMLError)?.message ?? "\(error)"
     failures.append(
       EvaluationFailure(
@@ -430,6 +441,19 @@ final class DocumentRun {
       return try session.context.evaluate(XPathExpression(lookup.original), at: call.contextNode)
     }
     let index = try lookupIndex(number, in: session)
+    if let axis = lookup.siblingAxis {
+      guard let context = call.contextNode, let position = context.documentPosition, let parent = context.parent
+      else {
+        return try session.context.evaluate(XPathExpression(lookup.original), at: call.contextNode)
+      }
+      let prefix = parent.stableID + "\u{0}"
+      let before = axis == "preceding-sibling"
+      let nodes = strings.flatMap { index[prefix + $0] ?? [] }.filter { node in
+        guard let other = node.documentPosition else { return false }
+        return before ? other < position : other > position
+      }
+      return .nodeSet(strings.count == 1 ? nodes : session.context.documentOrder(nodes))
+    }
     if strings.count == 1 { return .nodeSet(index[strings[0]] ?? []) }
     return .nodeSet(session.context.documentOrder(strings.flatMap { index[$0] ?? [] }))
   }
@@ -443,7 +467,12 @@ final class DocumentRun {
     var index: [String: [Node]] = [:]
     for node in nodes {
       if let value = node.attribute(lookup.attribute.local, namespace: namespace) {
-        index[value, default: []].append(node)
+        if lookup.siblingAxis != nil {
+          // Grouped by parent: siblings share it.
+          index[(node.parent?.stableID ?? "") + "\u{0}" + value, default: []].append(node)
+        } else {
+          index[value, default: []].append(node)
+        }
       }
     }
     session.lookupIndexes[number] = index

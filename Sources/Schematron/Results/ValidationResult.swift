@@ -177,6 +177,8 @@ public struct ValidationResult: Sendable {
   public var firedRules: [FiredRule]
   /// Whether findings were cut off at ``Evaluator/Options/maxFindings``.
   public var truncated: Bool
+  /// Whether checking stopped because the XPath operation budget ran out.
+  public var stoppedByBudget: Bool = false
   /// XPath operations counted by libxml2 while checking this document (for budgets and profiling).
   public var operationCount: UInt = 0
   /// The rules that handled at least one node, as (pattern index, rule index): the rules that applied to the document.
