@@ -17,10 +17,7 @@ extension Normcheck {
     func run() async throws {
       let (_, loaded) = try packs.load()
       if json {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(loaded.flatMap(\.rules))
-        print(String(decoding: data, as: UTF8.self))
+        FileHandle.standardOutput.write(Data(JSONOutput.string(loaded.flatMap(\.rules)).utf8))
         return
       }
       for pack in loaded {
@@ -85,9 +82,7 @@ extension Normcheck {
         norms = norms.filter { ids.contains($0.id) }
       }
       if json {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(norms), as: UTF8.self))
+        FileHandle.standardOutput.write(Data(JSONOutput.string(norms).utf8))
         return
       }
       for norm in norms {

@@ -50,9 +50,7 @@ public struct Baseline: Sendable, Codable, Equatable {
 
   /// The file's text (sorted, pretty JSON).
   public var text: String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self) + "\n"
+    return JSONOutput.string(self)
   }
 
   /// Marks the findings of `reports` that the baseline holds.

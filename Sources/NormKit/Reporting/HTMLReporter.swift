@@ -1,5 +1,6 @@
 import Foundation
 import Schematron
+import XMLCore
 
 /// A self-contained HTML report a non-technical official can read: verdict first, findings
 /// grouped by norm with citations, the offending lines with their numbers, and the fix.
@@ -182,23 +183,7 @@ public struct HTMLReporter: Reporter {
 }
 
 /// Escapes text for HTML content and attribute values.
-func htmlEscaped(_ text: String) -> String {
-  var out = ""
-  out.reserveCapacity(text.utf8.count)
-  for scalar in text.unicodeScalars {
-    switch scalar {
-    case "&": out += "&amp;"
-    case "<": out += "&lt;"
-    case ">": out += "&gt;"
-    case "\"": out += "&quot;"
-    case "'": out += "&#39;"
-    default:
-      if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" { continue }
-      out.unicodeScalars.append(scalar)
-    }
-  }
-  return out
-}
+func htmlEscaped(_ text: String) -> String { XMLEscaping.escape(text) }
 
 extension ComplianceMatrix {
   /// The matrix as a self-contained HTML page.

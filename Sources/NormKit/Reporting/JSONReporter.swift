@@ -93,9 +93,6 @@ public struct JSONReporter: Reporter {
               fingerprint: finding.fingerprint, waiver: finding.waiver, baselined: finding.baselined)
           })
       })
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    let data = (try? encoder.encode(output)) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self) + "\n"
+    return JSONOutput.string(output)
   }
 }

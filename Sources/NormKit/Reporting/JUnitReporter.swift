@@ -1,5 +1,6 @@
 import Foundation
 import Schematron
+import XMLCore
 
 /// JUnit XML: one `testsuite` per input, one `testcase` per rule applied (plus the input,
 /// well-formedness and schema checks); failures carry the findings.
@@ -89,26 +90,5 @@ public struct JUnitReporter: Reporter {
     return text
   }
 
-  private func escape(_ text: String) -> String { xmlEscaped(text) }
-}
-
-/// Escapes text for XML content and attribute values, dropping characters XML 1.0 forbids.
-func xmlEscaped(_ text: String) -> String {
-  var result = ""
-  result.reserveCapacity(text.utf8.count)
-  for scalar in text.unicodeScalars {
-    switch scalar {
-    case "&": result += "&amp;"
-    case "<": result += "&lt;"
-    case ">": result += "&gt;"
-    case "\"": result += "&quot;"
-    case "'": result += "&apos;"
-    case "\n", "\t": result.unicodeScalars.append(scalar)
-    case "\r": result += "&#13;"
-    default:
-      if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
-      result.unicodeScalars.append(scalar)
-    }
-  }
-  return result
+  private func escape(_ text: String) -> String { XMLEscaping.escape(text) }
 }

@@ -214,9 +214,7 @@ public struct SARIFReporter: Reporter {
         ],
         results: results)
     ])
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: (try? encoder.encode(log)) ?? Data(), as: UTF8.self) + "\n"
+    return JSONOutput.string(log)
   }
 
   private func descriptor(_ rule: RuleInfo, run: RunSummary) -> Descriptor {

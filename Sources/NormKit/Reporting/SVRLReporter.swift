@@ -1,5 +1,6 @@
 import Foundation
 import Schematron
+import XMLCore
 
 /// ISO SVRL: one report per input, holding the results of every pack that ran.
 ///
@@ -30,8 +31,9 @@ public struct SVRLReporter: Reporter {
       let problems = report.findings.map { "\($0.file):\($0.line):\($0.column): [\($0.ruleID)] \($0.message)" }
       return
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svrl:schematron-output xmlns:svrl=\"\(SVRLWriter.namespace)\""
-        + " title=\"\(xmlEscaped(title))\">\n"
-        + problems.map { "  <svrl:text>\(xmlEscaped($0))</svrl:text>\n" }.joined() + "</svrl:schematron-output>\n"
+        + " title=\"\(XMLEscaping.escape(title))\">\n"
+        + problems.map { "  <svrl:text>\(XMLEscaping.escape($0))</svrl:text>\n" }.joined()
+        + "</svrl:schematron-output>\n"
     }
     return SVRLWriter.render(sections, title: title, document: report.input)
   }

@@ -190,8 +190,6 @@ public struct ComplianceMatrix: Sendable {
     let output = Output(
       axis: axis.rawValue,
       columns: columns.indices.map { Column(id: columns[$0], title: titles[$0], totals: columnTotals[$0]) }, rows: rows)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: (try? encoder.encode(output)) ?? Data(), as: UTF8.self) + "\n"
+    return JSONOutput.string(output)
   }
 }

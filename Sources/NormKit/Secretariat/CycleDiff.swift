@@ -140,9 +140,7 @@ public struct CycleDiff: Sendable {
       norms: byNorm.map {
         Norm(norm: $0.norm, introduced: $0.introduced, resolved: $0.resolved, persisting: $0.persisting)
       })
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: (try? encoder.encode(output)) ?? Data(), as: UTF8.self) + "\n"
+    return JSONOutput.string(output)
   }
 
   /// SARIF for the new cycle, every result with its `baselineState` (`new`, `unchanged`), and

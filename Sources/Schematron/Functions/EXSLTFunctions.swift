@@ -90,19 +90,11 @@ enum EXSLTFunctions {
     FunctionDefinition(
       QualifiedName("min", namespace: math), arity: 1...1,
       summary: "math:min(node-set): the smallest number, NaN if any is not one."
-    ) { call, _ in
-      let numbers = call.arguments[0].nodes.map { XPathValue.parseNumber($0.stringValue) }
-      if numbers.isEmpty || numbers.contains(where: \.isNaN) { return .number(.nan) }
-      return .number(numbers.min()!)
-    },
+    ) { call, _ in .number(extreme(call.arguments[0], by: <)) },
     FunctionDefinition(
       QualifiedName("max", namespace: math), arity: 1...1,
       summary: "math:max(node-set): the largest number, NaN if any is not one."
-    ) { call, _ in
-      let numbers = call.arguments[0].nodes.map { XPathValue.parseNumber($0.stringValue) }
-      if numbers.isEmpty || numbers.contains(where: \.isNaN) { return .number(.nan) }
-      return .number(numbers.max()!)
-    },
+    ) { call, _ in .number(extreme(call.arguments[0], by: >)) },
     FunctionDefinition(
       QualifiedName("distinct", namespace: sets), arity: 1...1,
       summary: "set:distinct(node-set): the first node of each distinct string value."
@@ -123,4 +115,12 @@ enum EXSLTFunctions {
       return .nodeSet(call.arguments[0].nodes.filter { !other.contains($0) })
     },
   ]
+}
+
+/// The smallest (with `<`) or largest (with `>`) number of a node-set's string values; NaN
+/// when the set is empty or a value is not a number (EXSLT math:min/max).
+private func extreme(_ value: XPathValue, by better: (Double, Double) -> Bool) -> Double {
+  let numbers = value.nodes.map { XPathValue.parseNumber($0.stringValue) }
+  guard let first = numbers.first, !numbers.contains(where: \.isNaN) else { return .nan }
+  return numbers.dropFirst().reduce(first) { better($1, $0) ? $1 : $0 }
 }

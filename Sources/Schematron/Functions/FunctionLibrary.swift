@@ -144,7 +144,7 @@ extension XPathValue {
 func makeTextNodes(_ values: [String], elementName: String, in environment: FunctionEnvironment) throws -> XPathValue {
   var text = "<r>"
   for value in values {
-    text += "<\(elementName)>\(escapeXML(value, attribute: false))</\(elementName)>"
+    text += "<\(elementName)>\(XMLEscaping.escape(value, inAttribute: false))</\(elementName)>"
   }
   text += "</r>"
   let document = try Document(string: text, sourceName: "<generated>")

@@ -459,16 +459,16 @@ public struct SchemaLoader {
   /// Serializes a node of `let` content as XML text.
   private func serialize(_ node: Node) -> String {
     switch node.kind {
-    case .text: return escapeXML(node.stringValue, attribute: false)
+    case .text: return XMLEscaping.escape(node.stringValue, inAttribute: false)
     case .element:
       var text = "<\(node.name)"
       if let uri = node.namespaceURI {
         text +=
-          node.prefix.map { " xmlns:\($0)=\"\(escapeXML(uri, attribute: true))\"" }
-          ?? " xmlns=\"\(escapeXML(uri, attribute: true))\""
+          node.prefix.map { " xmlns:\($0)=\"\(XMLEscaping.escape(uri, inAttribute: true))\"" }
+          ?? " xmlns=\"\(XMLEscaping.escape(uri, inAttribute: true))\""
       }
       for attribute in node.attributes {
-        text += " \(attribute.name)=\"\(escapeXML(attribute.stringValue, attribute: true))\""
+        text += " \(attribute.name)=\"\(XMLEscaping.escape(attribute.stringValue, inAttribute: true))\""
       }
       let children = node.children
       if children.isEmpty { return text + "/>" }
@@ -476,28 +476,4 @@ public struct SchemaLoader {
     default: return ""
     }
   }
-}
-
-/// Escapes text for XML content or attribute values.
-func escapeXML(_ text: String, attribute: Bool) -> String {
-  var result = ""
-  result.reserveCapacity(text.utf8.count)
-  for character in text.unicodeScalars {
-    switch character {
-    case "&": result += "&amp;"
-    case "<": result += "&lt;"
-    case ">": result += "&gt;"
-    case "\"" where attribute: result += "&quot;"
-    case "\n" where attribute: result += "&#10;"
-    case "\t" where attribute: result += "&#9;"
-    case "\r": result += "&#13;"
-    default:
-      // Characters XML 1.0 forbids are dropped rather than written.
-      let value = character.value
-      if value < 0x20 && value != 0x9 && value != 0xA { continue }
-      if value == 0xFFFE || value == 0xFFFF { continue }
-      result.unicodeScalars.append(character)
-    }
-  }
-  return result
 }

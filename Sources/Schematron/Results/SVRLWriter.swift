@@ -1,4 +1,5 @@
 import Foundation
+import XMLCore
 
 /// Writes a ``ValidationResult`` as ISO SVRL (Schematron Validation Report Language, 2016).
 ///
@@ -113,19 +114,21 @@ public enum SVRLWriter {
     out += ">\n"
     for diagnostic in finding.diagnostics where isNMTOKEN(diagnostic.id) {
       out += "      <svrl:diagnostic-reference\(attribute("diagnostic", diagnostic.id))>"
-      out += "<svrl:text>\(escapeXML(diagnostic.text, attribute: false))</svrl:text></svrl:diagnostic-reference>\n"
+      out +=
+        "<svrl:text>\(XMLEscaping.escape(diagnostic.text, inAttribute: false))</svrl:text></svrl:diagnostic-reference>\n"
     }
     for property in finding.properties where isNMTOKEN(property.id) {
       out += "      <svrl:property-reference\(attribute("property", property.id))"
       if let role = property.role { out += attribute("role", role) }
-      out += "><svrl:text>\(escapeXML(property.text, attribute: false))</svrl:text></svrl:property-reference>\n"
+      out +=
+        "><svrl:text>\(XMLEscaping.escape(property.text, inAttribute: false))</svrl:text></svrl:property-reference>\n"
     }
     out += "      <svrl:text"
     if let see = finding.see { out += attribute("see", see) }
     if let icon = finding.icon { out += attribute("icon", icon) }
     if let fpi = finding.fpi { out += attribute("fpi", fpi) }
     out +=
-      ">\(escapeXML(finding.text, attribute: false))<normcheck:location\(attribute("line", String(finding.location.line)))\(attribute("column", String(finding.location.column)))\(attribute("severity", finding.severity.rawValue))\(extensionID)/></svrl:text>\n"
+      ">\(XMLEscaping.escape(finding.text, inAttribute: false))<normcheck:location\(attribute("line", String(finding.location.line)))\(attribute("column", String(finding.location.column)))\(attribute("severity", finding.severity.rawValue))\(extensionID)/></svrl:text>\n"
     out += "    </\(element)>\n"
     return out
   }
@@ -138,7 +141,7 @@ public enum SVRLWriter {
   }
 
   private static func attribute(_ name: String, _ value: String) -> String {
-    " \(name)=\"\(escapeXML(value, attribute: true))\""
+    " \(name)=\"\(XMLEscaping.escape(value, inAttribute: true))\""
   }
 
   /// Whether `value` is an XML NCName (a name without a colon), as an attribute of type ID must be.
