@@ -156,6 +156,11 @@ private struct SyntaxParser {
   let source: String
   var lexemes: [Lexeme] = []
   var position = 0
+  /// How deeply sub-expressions are nested right now; see ``maxDepth``.
+  var depth = 0
+  /// The deepest nesting of parentheses, predicates, arguments and unary minus accepted.
+  /// Real rules stay far below it; without a bound a hostile pack overflows the stack.
+  static let maxDepth = 256
 
   init(_ source: String) throws {
     self.source = source
@@ -349,7 +354,19 @@ private struct SyntaxParser {
     return expression
   }
 
-  mutating func parseExpr() throws -> XPathSyntax { try parseBinary(level: 0) }
+  mutating func parseExpr() throws -> XPathSyntax {
+    try descend()
+    defer { depth -= 1 }
+    return try parseBinary(level: 0)
+  }
+
+  /// Counts one more level of nesting, failing beyond ``maxDepth``.
+  mutating func descend() throws {
+    depth += 1
+    if depth > Self.maxDepth {
+      throw Self.error("the expression is nested more than \(Self.maxDepth) levels deep", current.offset, source)
+    }
+  }
 
   static let levels: [[String]] = [
     ["or"], ["and"], ["=", "!="], ["<", "<=", ">", ">="], ["+", "-"], ["*", "div", "mod"],
@@ -378,6 +395,8 @@ private struct SyntaxParser {
   mutating func parseUnary() throws -> XPathSyntax {
     if current.token == .symbol("-") {
       advance()
+      try descend()
+      defer { depth -= 1 }
       return .negate(try parseUnary())
     }
     var parts = [try parsePathExpr()]

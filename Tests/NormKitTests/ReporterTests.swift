@@ -151,3 +151,26 @@ func runProcess(_ executable: String, _ arguments: [String]) throws -> ProcessOu
   process.waitUntilExit()
   return ProcessOutcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
 }
+
+@Suite("Text reporter against hostile text")
+struct TextReporterHostileTests {
+  /// A file name or a message built from document content must not start a new output line
+  /// (a GitHub workflow command, a forged finding) nor reach the terminal as escape codes.
+  @Test func controlCharactersAreEscaped() {
+    let hostile = "x.xml\n::error file=y::forged\u{1B}[31m"
+    let finding = Finding(
+      ruleID: "R-1", origin: .rule, severity: .error, message: "bad\nname\u{7}", fix: "do\rthis", file: hostile,
+      line: 3, column: 1)
+    let report = DocumentReport(
+      input: hostile, state: "X\nA", cycle: nil, findings: [finding], rulesApplied: [], schematronResults: [:],
+      parsed: true)
+    let text = TextReporter().render(
+      RunSummary(reports: [report], packs: [], catalog: NormCatalog(), asOf: nil, failOn: .error, toolVersion: "t"))
+    for line in text.split(separator: "\n") {
+      #expect(!line.hasPrefix("::"), "a line starts a workflow command: \(line)")
+    }
+    #expect(!text.contains("\u{1B}"))
+    #expect(!text.contains("\u{7}"))
+    #expect(text.contains("x.xml\\n::error file=y::forged\\u{1b}[31m:3:1: error: [R-1] bad\\nname\\u{7}"))
+  }
+}

@@ -330,3 +330,23 @@ struct LoaderTests {
     #expect(error.problems.first?.expression == "count(//a) > 1")
   }
 }
+
+@Suite("Resolver limits")
+struct ResolverLimitTests {
+  /// Found by fuzzing: a chain of 12 000 abstract rules extending each other overflowed the stack.
+  @Test func longExtendsChainIsAnError() throws {
+    var text = "<schema xmlns=\"http://purl.oclc.org/dsdl/schematron\"><pattern>"
+    text += "<rule context=\"a\"><extends rule=\"r0\"/></rule>"
+    for index in 0..<5_000 {
+      text += "<rule abstract=\"true\" id=\"r\(index)\"><extends rule=\"r\(index + 1)\"/></rule>"
+    }
+    text += "<rule abstract=\"true\" id=\"r5000\"><assert test=\"true()\">x</assert></rule></pattern></schema>"
+    let schema = try SchemaLoader.load(bytes: Array(text.utf8), sourceName: "chain.sch")
+    do {
+      _ = try Resolver.resolve(schema)
+      Issue.record("a 5 000-long extends chain was accepted")
+    } catch let error as SchematronLoadError {
+      #expect(error.description.contains("extends chains deeper than 64"))
+    }
+  }
+}

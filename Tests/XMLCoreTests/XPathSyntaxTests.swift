@@ -64,3 +64,23 @@ struct XPathSyntaxTests {
     #expect(steps.map(\.axis) == ["descendant-or-self", "child"])
   }
 }
+
+@Suite("XPath parser limits")
+struct XPathParserLimitTests {
+  /// Found by fuzzing: deep nesting overflowed the stack. It must be a clear error instead.
+  @Test(arguments: [
+    String(repeating: "(", count: 5_000) + "1" + String(repeating: ")", count: 5_000),
+    String(repeating: "-", count: 50_000) + "1",
+    String(repeating: "*[", count: 5_000) + "1" + String(repeating: "]", count: 5_000),
+    String(repeating: "f(", count: 5_000) + String(repeating: ")", count: 5_000),
+  ])
+  func deepNestingIsAnError(source: String) {
+    let error = #expect(throws: XMLError.self) { try XPathSyntax.parse(source) }
+    #expect(error?.message.contains("nested more than 256 levels") == true)
+  }
+
+  @Test func realisticNestingIsFine() throws {
+    let source = String(repeating: "(", count: 100) + "1" + String(repeating: ")", count: 100)
+    _ = try XPathSyntax.parse(source)
+  }
+}

@@ -2460,6 +2460,194 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
 - Rules assume a schema-valid declaration: structure and datatypes are the XSD's job.
 
 """#,
+    "packs/cert-rfc2350/pack.sch": #"""
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  The national CERT/CSIRT record against the RFC 2350 template (BCP 21, Appendix D): the
+  minimum record CERT-MIN-1 to 9 of the catalog (priority check 4), the published location and
+  freshness of the description (CERT-MIN-10, 11), its disclosure and communication policy
+  (CERT-MIN-12), and security.txt (RFC 9116). CERT-MIN ids are derived checks, not norms, so the
+  rules cite the RFC 2350 sections they rest on and name the CERT-MIN id in the message.
+
+  Not here, because other packs check it: whether a national CERT exists and is designated by an
+  official act (un-gge-oewg, GGE2015-17c), the CVD policy and memberships (un-gge-oewg, 13(j) and
+  17(d)), the technical contact's link to the CERT (un-gge-oewg), e-mail and E.164 syntax of
+  every address and number (integrity).
+-->
+<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt" id="cert-rfc2350">
+  <sch:title>National CERT record: RFC 2350 minimum, publication and freshness</sch:title>
+  <sch:ns prefix="d" uri="urn:normcheck:declaration:1"/>
+  <sch:ns prefix="nc" uri="urn:normcheck:functions:1"/>
+
+  <sch:let name="asOf" value="nc:first-non-empty($as-of, /d:declaration/d:submission/@submitted)"/>
+  <!-- The check date as a number YYYYMMDD, and the same day one year earlier (exact months). -->
+  <sch:let name="asOfNumber" value="number(translate(substring($asOf, 1, 10), '-', ''))"/>
+  <sch:let name="yearAgo" value="$asOfNumber - 10000"/>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="cert-profile">
+    <sch:title>The national CERT publishes a profile</sch:title>
+    <sch:rule context="d:nationalCert">
+      <sch:assert id="CERT-001" role="warning" properties="RFC2350-2 RFC2350-3" diagnostics="CERT-001-fix"
+        test="d:profile">
+        National CERT <sch:value-of select="@id"/> has no RFC 2350 profile: partners learn neither how to
+        reach the team nor what it is for (CERT-MIN-1 to 9 all missing).</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="cert-minimum-record">
+    <sch:title>CERT-MIN-1 to 9: the minimum record</sch:title>
+    <sch:rule context="d:nationalCert/d:profile">
+      <sch:let name="team" value="concat('National CERT ', ../@id, substring(concat(' (', normalize-space(nc:first-non-empty(d:shortName, d:name)), ')'), 1, 1000 * boolean(normalize-space(concat(d:shortName, d:name)))))"/>
+      <sch:assert id="CERT-002" role="warning" properties="RFC2350-2.1" diagnostics="CERT-002-fix"
+        test="normalize-space(d:name) != ''">
+        <sch:value-of select="$team"/> gives no team name (CERT-MIN-1).</sch:assert>
+      <sch:assert id="CERT-003" role="warning" properties="RFC2350-2.7" diagnostics="CERT-003-fix"
+        test="d:email[nc:is-email(normalize-space(.))]">
+        <sch:value-of select="$team"/> gives no usable team e-mail address (CERT-MIN-2; addresses given:
+        <sch:value-of select="count(d:email)"/>).</sch:assert>
+      <sch:assert id="CERT-004" role="warning" properties="RFC2350-2.4" diagnostics="CERT-004-fix"
+        test="d:phone[nc:is-e164(.)]">
+        <sch:value-of select="$team"/> gives no telephone number in E.164 form (CERT-MIN-3; numbers given:
+        <sch:value-of select="count(d:phone)"/>).</sch:assert>
+      <sch:assert id="CERT-005" role="warning" properties="RFC2350-2.4 RFC2350-2.11" diagnostics="CERT-005-fix"
+        subject="(. | d:availability)[last()]"
+        test="not(d:availability/@mode = '24x7') or d:phone[@type = 'emergency']">
+        <sch:value-of select="$team"/> says it is available 24x7 but gives no emergency telephone number
+        (CERT-MIN-3).</sch:assert>
+      <sch:assert id="CERT-006" role="warning" properties="RFC2350-2.3" diagnostics="CERT-006-fix"
+        subject="(. | d:timeZone)[last()]"
+        test="nc:matches(normalize-space(d:timeZone), '(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)/[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?|UTC')">
+        <sch:value-of select="$team"/> gives <sch:value-of select="substring(concat('the time zone &quot;', normalize-space(d:timeZone), '&quot;, which is not an IANA Area/Location name'), 1, 1000 * boolean(d:timeZone))"/><sch:value-of select="substring('no time zone', 1, 100 * not(d:timeZone))"/>
+        (CERT-MIN-4).</sch:assert>
+      <sch:assert id="CERT-007" role="warning" properties="RFC2350-2.8" diagnostics="CERT-007-fix"
+        subject="(. | d:publicKey[1])[last()]"
+        test="d:publicKey[nc:is-pgp-fingerprint(@fingerprint)]">
+        <sch:value-of select="$team"/> gives no OpenPGP key with a fingerprint, so incidents cannot be
+        reported to it encrypted (CERT-MIN-5).</sch:assert>
+      <sch:assert id="CERT-009" role="warning" properties="RFC2350-2.11" diagnostics="CERT-009-fix"
+        subject="(. | d:availability)[last()]"
+        test="d:availability[@mode = '24x7' or (normalize-space(@schedule) != '' and normalize-space(@outOfHours) != '')]">
+        <sch:value-of select="$team"/> <sch:value-of select="substring('declares no hours of operation', 1, 100 * not(d:availability))"/><sch:value-of select="substring(concat('works ', d:availability/@mode, ' without both a schedule and an out-of-hours route'), 1, 1000 * boolean(d:availability))"/>
+        (CERT-MIN-6).</sch:assert>
+      <sch:assert id="CERT-010" role="warning" properties="RFC2350-3.2" diagnostics="CERT-010-fix"
+        subject="(d:charter | .)[last()]"
+        test="normalize-space(d:charter/d:constituency) != ''">
+        <sch:value-of select="$team"/> does not say whom it serves (no constituency; CERT-MIN-7).</sch:assert>
+      <sch:assert id="CERT-011" role="warning" properties="RFC2350-3.1" diagnostics="CERT-011-fix"
+        subject="(d:charter | .)[last()]"
+        test="normalize-space(d:charter/d:mission) != ''">
+        <sch:value-of select="$team"/> states no mission (CERT-MIN-8).</sch:assert>
+      <sch:assert id="CERT-012" role="warning" properties="RFC2350-3.4 GGE2015-17c" diagnostics="CERT-012-fix"
+        subject="(d:charter | .)[last()]"
+        test="normalize-space(d:charter/d:authority) != ''">
+        <sch:value-of select="$team"/> states no authority, the legal mandate it acts under (CERT-MIN-9).</sch:assert>
+      <sch:assert id="CERT-017" role="warning" properties="RFC2350-4.2 RFC2350-4.3" diagnostics="CERT-017-fix"
+        subject="(d:policies | .)[last()]"
+        test="normalize-space(d:policies/d:disclosure) != '' or normalize-space(d:policies/d:communication) != ''">
+        <sch:value-of select="$team"/> publishes neither a disclosure policy nor a communication and
+        authentication policy (CERT-MIN-12): partners cannot tell how shared information is handled.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="cert-key-validity">
+    <sch:title>CERT-MIN-5: the team key is valid at the check date</sch:title>
+    <sch:rule context="d:nationalCert/d:profile/d:publicKey[@expires]">
+      <sch:let name="left" value="nc:days-between($asOf, @expires)"/>
+      <sch:assert id="CERT-008" role="warning" properties="RFC2350-2.8" diagnostics="CERT-008-fix"
+        test="not($left &lt;= 30)">
+        The OpenPGP key <sch:value-of select="normalize-space(@fingerprint)"/> of national CERT
+        <sch:value-of select="../../@id"/> <sch:value-of select="substring(concat('expired on ', @expires, ', ', -$left, ' days before the check date ', $asOf), 1, 1000 * ($left &lt; 0))"/><sch:value-of select="substring(concat('expires on ', @expires, ', ', $left, ' days after the check date ', $asOf), 1, 1000 * ($left &gt;= 0))"/>
+        (CERT-MIN-5 asks for more than 30 days of validity).</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="cert-authority-act">
+    <sch:title>CERT-MIN-9: the stated authority matches the designating act</sch:title>
+    <sch:rule context="d:nationalCert[d:designatingAct][normalize-space(d:profile/d:charter/d:authority) != '']">
+      <sch:let name="authority" value="nc:lower-case(normalize-space(d:profile/d:charter/d:authority))"/>
+      <sch:let name="reference" value="nc:lower-case(normalize-space(d:designatingAct/@reference))"/>
+      <sch:let name="title" value="nc:lower-case(normalize-space(d:designatingAct))"/>
+      <sch:assert id="CERT-013" role="info" properties="RFC2350-3.4 GGE2015-17c" diagnostics="CERT-013-fix"
+        subject="d:profile/d:charter/d:authority"
+        test="($reference != '' and contains($authority, $reference)) or ($title != '' and contains($authority, $title))">
+        The authority stated in the profile of national CERT <sch:value-of select="@id"/>
+        ("<sch:value-of select="normalize-space(d:profile/d:charter/d:authority)"/>") mentions neither the
+        reference nor the title of its designating act (<sch:value-of select="normalize-space(concat(d:designatingAct/@reference, ' ', d:designatingAct))"/>);
+        check that both describe the same mandate (CERT-MIN-9).</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="cert-document">
+    <sch:title>CERT-MIN-10 and 11: the RFC 2350 description is published and current</sch:title>
+    <sch:rule context="d:nationalCert/d:profile">
+      <sch:let name="updated" value="d:documentInfo/@lastUpdated"/>
+      <sch:assert id="CERT-014" role="warning" properties="RFC2350-1.1" diagnostics="CERT-014-fix"
+        subject="(. | d:documentInfo)[last()]"
+        test="$updated and not(number(translate(substring($updated, 1, 10), '-', '')) &lt; $yearAgo)">
+        The RFC 2350 description of national CERT <sch:value-of select="../@id"/>
+        <sch:value-of select="substring('gives no date of last update', 1, 100 * not($updated))"/><sch:value-of select="substring(concat('was last updated on ', $updated, ', more than 12 months before the check date ', $asOf), 1, 1000 * boolean($updated))"/>
+        (CERT-MIN-10).</sch:assert>
+      <sch:assert id="CERT-015" role="warning" properties="RFC2350-1.3" diagnostics="CERT-015-fix"
+        subject="(. | d:documentInfo)[last()]"
+        test="nc:is-url(d:documentInfo/@url) and starts-with(nc:lower-case(d:documentInfo/@url), 'https://')">
+        National CERT <sch:value-of select="../@id"/> gives <sch:value-of select="substring(concat('&quot;', d:documentInfo/@url, '&quot; as the location of its RFC 2350 description, which is not an https URL'), 1, 1000 * boolean(d:documentInfo/@url))"/><sch:value-of select="substring('no location for its RFC 2350 description', 1, 100 * not(d:documentInfo/@url))"/>
+        (CERT-MIN-11).</sch:assert>
+      <sch:assert id="CERT-016" role="info" properties="RFC9116 GGE2015-13j" diagnostics="CERT-016-fix"
+        subject="(d:policies/d:vulnerabilityDisclosure | .)[last()]"
+        test="nc:is-url(d:policies/d:vulnerabilityDisclosure/@securityTxt)
+          and substring(d:policies/d:vulnerabilityDisclosure/@securityTxt, string-length(d:policies/d:vulnerabilityDisclosure/@securityTxt) - 24) = '/.well-known/security.txt'">
+        National CERT <sch:value-of select="../@id"/>
+        <sch:value-of select="substring(' points to no security.txt file', 1, 100 * not(d:policies/d:vulnerabilityDisclosure/@securityTxt))"/><sch:value-of select="substring(concat(' gives &quot;', d:policies/d:vulnerabilityDisclosure/@securityTxt, '&quot; as its security.txt, which is not a web URL ending in /.well-known/security.txt'), 1, 1000 * boolean(d:policies/d:vulnerabilityDisclosure/@securityTxt))"/>:
+        a machine-readable security.txt lets reporters find the team's contact and key.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:properties>
+    <sch:property id="RFC2350-1.1" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 1.1 Date of Last Update (verified; the 12-month limit is a recommendation of the reference, not of the RFC).</sch:property>
+    <sch:property id="RFC2350-1.3" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 1.3 Locations where this Document May Be Found (verified).</sch:property>
+    <sch:property id="RFC2350-2" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 2 Contact Information (verified).</sch:property>
+    <sch:property id="RFC2350-2.1" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 2.1 Name of the Team (verified).</sch:property>
+    <sch:property id="RFC2350-2.3" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 2.3 Time Zone (verified).</sch:property>
+    <sch:property id="RFC2350-2.4" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 2.4 Telephone Number (verified).</sch:property>
+    <sch:property id="RFC2350-2.7" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 2.7 Electronic Mail Address (verified).</sch:property>
+    <sch:property id="RFC2350-2.8" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 2.8 Public Keys and Encryption Information (verified; the 30-day margin is a recommendation of the reference).</sch:property>
+    <sch:property id="RFC2350-2.11" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 2.11 Points of Customer Contact, including hours of operation (verified).</sch:property>
+    <sch:property id="RFC2350-3" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 3 Charter (verified).</sch:property>
+    <sch:property id="RFC2350-3.1" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 3.1 Mission Statement (verified).</sch:property>
+    <sch:property id="RFC2350-3.2" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 3.2 Constituency (verified).</sch:property>
+    <sch:property id="RFC2350-3.4" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 3.4 Authority (verified).</sch:property>
+    <sch:property id="RFC2350-4.2" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 4.2 Co-operation, Interaction and Disclosure of Information (verified).</sch:property>
+    <sch:property id="RFC2350-4.3" role="citation">RFC 2350 (BCP 21, 1998) Appendix D, section 4.3 Communication and Authentication (verified).</sch:property>
+    <sch:property id="GGE2015-17c" role="citation">A/70/174 para. 17(c): establish or designate a national CERT/CSIRT (recalled).</sch:property>
+    <sch:property id="GGE2015-13j" role="citation">A/70/174 para. 13(j): responsible reporting of ICT vulnerabilities (verified).</sch:property>
+    <sch:property id="RFC9116" role="citation">RFC 9116 (2022): security.txt, a file format to aid in security vulnerability disclosure (recalled).</sch:property>
+  </sch:properties>
+
+  <sch:diagnostics>
+    <sch:diagnostic id="CERT-001-fix" role="fix">Add a profile to the nationalCert with at least name, email, phone, timeZone, publicKey, availability and charter (mission, constituency, authority), following RFC 2350 Appendix D.</sch:diagnostic>
+    <sch:diagnostic id="CERT-002-fix" role="fix">Add profile/name with the team's full name (and shortName).</sch:diagnostic>
+    <sch:diagnostic id="CERT-003-fix" role="fix">Add profile/email with the team's role mailbox (for example cert@cert.example).</sch:diagnostic>
+    <sch:diagnostic id="CERT-004-fix" role="fix">Add profile/phone in E.164 form (+, country code, number).</sch:diagnostic>
+    <sch:diagnostic id="CERT-005-fix" role="fix">Add profile/phone type="emergency" with the number that is answered around the clock.</sch:diagnostic>
+    <sch:diagnostic id="CERT-006-fix" role="fix">Give profile/timeZone as an IANA time-zone name such as Europe/Vienna or UTC.</sch:diagnostic>
+    <sch:diagnostic id="CERT-007-fix" role="fix">Add profile/publicKey with the 40- or 64-digit fingerprint, the expiry date and the download URL of the team key.</sch:diagnostic>
+    <sch:diagnostic id="CERT-008-fix" role="fix">Extend or replace the team key, publish it, and update publicKey (fingerprint, expires, url).</sch:diagnostic>
+    <sch:diagnostic id="CERT-009-fix" role="fix">Add profile/availability mode="24x7", or give office hours in schedule and an out-of-hours route in outOfHours.</sch:diagnostic>
+    <sch:diagnostic id="CERT-010-fix" role="fix">Add profile/charter/constituency naming the state, its government or the sectors the team serves.</sch:diagnostic>
+    <sch:diagnostic id="CERT-011-fix" role="fix">Add profile/charter/mission with the team's purpose.</sch:diagnostic>
+    <sch:diagnostic id="CERT-012-fix" role="fix">Add profile/charter/authority citing the act that gives the team its mandate (the designatingAct).</sch:diagnostic>
+    <sch:diagnostic id="CERT-013-fix" role="fix">Cite the designating act (its reference or title) in profile/charter/authority, or correct designatingAct if the mandate now rests on another act.</sch:diagnostic>
+    <sch:diagnostic id="CERT-014-fix" role="fix">Review the RFC 2350 description, publish the revision and set documentInfo/@lastUpdated to its date.</sch:diagnostic>
+    <sch:diagnostic id="CERT-015-fix" role="fix">Publish the RFC 2350 description over https and give its address in documentInfo/@url.</sch:diagnostic>
+    <sch:diagnostic id="CERT-016-fix" role="fix">Publish https://your-team-domain/.well-known/security.txt (with Contact, Expires, Encryption and Policy) and give its URL in policies/vulnerabilityDisclosure/@securityTxt.</sch:diagnostic>
+    <sch:diagnostic id="CERT-017-fix" role="fix">Add profile/policies/disclosure (for example TLP use) and profile/policies/communication (secure channels and authentication).</sch:diagnostic>
+  </sch:diagnostics>
+</sch:schema>
+
+"""#,
     "packs/gcsc-paris/pack.sch": #"""
 <?xml version="1.0" encoding="UTF-8"?>
 <!--
@@ -2544,6 +2732,407 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
     <sch:diagnostic id="GCSC-004-fix" role="fix">Remove the electoral category or facility from the permitted targets and consider declaring electoral-infrastructure off limits.</sch:diagnostic>
     <sch:diagnostic id="GCSC-005-fix" role="fix">Describe the vulnerabilities equities process in a doctrine clause or commitment with norm="GCSC-N5", or say that there is none.</sch:diagnostic>
     <sch:diagnostic id="GCSC-006-fix" role="fix">If the state supports the Paris Call, add an endorsement with norm="PARIS2018" and the date of support.</sch:diagnostic>
+  </sch:diagnostics>
+</sch:schema>
+
+"""#,
+    "packs/ihl/pack.sch": #"""
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  International humanitarian law: the special protections of works containing dangerous forces,
+  objects indispensable to the survival of the civilian population, cultural property and places
+  of worship, medical establishments, civil defence and humanitarian relief, and the general rule
+  that IHL governs cyber operations in armed conflict (priority check 1 of the catalog).
+
+  A doctrine may discuss when special protection is lost (AP I Art. 56(2), GC IV Art. 19); the
+  rules therefore do not demand "never", they forbid listing these objects as ordinary targets and
+  ask that a loss-of-protection discussion cite the article it rests on.
+
+  The category sets below mirror the vocabulary sets ihl-dangerous-forces, ihl-indispensable-
+  objects, ihl-cultural-religious and ihl-medical (Rules/vocabularies/facility-categories.xml);
+  XPath cannot read a set, so a change there must be made here too. Both directions of the
+  hierarchy count: permitting a category below a protected one (nc:is-within) or above it
+  (permitting healthcare permits hospitals).
+
+  Not here, because other packs check it: a permitted target the declaration itself declares
+  off-limits (integrity) or designates as critical infrastructure (un-gge-oewg, norm 13(f)).
+-->
+<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+  queryBinding="xslt" id="ihl">
+  <sch:title>International humanitarian law: special protections and IHL applicability</sch:title>
+  <sch:ns prefix="d" uri="urn:normcheck:declaration:1"/>
+  <sch:ns prefix="nc" uri="urn:normcheck:functions:1"/>
+  <sch:ns prefix="str" uri="http://exslt.org/strings"/>
+
+  <xsl:key name="facility-by-id" match="d:criticalInfrastructure/d:facility" use="@id"/>
+
+  <sch:let name="dangerous-forces" value="str:tokenize('dam dyke nuclear-power-plant')"/>
+  <sch:let name="indispensable" value="str:tokenize('drinking-water irrigation-works food-agriculture')"/>
+  <sch:let name="cultural" value="str:tokenize('place-of-worship cultural-property')"/>
+  <sch:let name="medical" value="str:tokenize('hospital medical-unit medical-transport')"/>
+  <sch:let name="civil-protection" value="str:tokenize('civil-defence humanitarian-relief')"/>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="ihl-permitted-targets">
+    <sch:title>Specially protected objects are never listed as permitted targets</sch:title>
+    <sch:rule context="d:clause[@kind = 'permitted-targets']/d:categoryRef | d:clause[@kind = 'permitted-targets']/d:facilityRef">
+      <sch:let name="facility" value="key('facility-by-id', self::d:facilityRef/@ref)[1]"/>
+      <sch:let name="category" value="nc:first-non-empty(self::d:categoryRef/@ref, $facility/@category)"/>
+      <sch:let name="clause" value="concat('Clause ', nc:first-non-empty(../@id, '(without id)'), ' of doctrine ', ../../@id)"/>
+      <sch:let name="what" value="concat(substring(concat('category ', @ref), 1, 1000 * boolean(self::d:categoryRef)), substring(concat('facility ', @ref, ' (', $facility/@name, ', category ', $category, ')'), 1, 1000 * boolean(self::d:facilityRef)))"/>
+      <sch:report id="IHL-001" role="error" properties="IHL-API-56" diagnostics="IHL-001-fix"
+        test="$category != '' and (nc:is-within($category, $dangerous-forces, 'facility-categories') or nc:is-within($dangerous-forces, $category, 'facility-categories'))">
+        <sch:value-of select="$clause"/> permits <sch:value-of select="$what"/> as a target: dams, dykes
+        and nuclear electrical generating stations contain dangerous forces and are specially
+        protected in armed conflict.</sch:report>
+      <sch:report id="IHL-002" role="error" properties="IHL-API-54" diagnostics="IHL-002-fix"
+        test="$category != '' and (nc:is-within($category, $indispensable, 'facility-categories') or nc:is-within($indispensable, $category, 'facility-categories'))">
+        <sch:value-of select="$clause"/> permits <sch:value-of select="$what"/> as a target: drinking-water
+        installations, irrigation works and foodstuffs are indispensable to the survival of the civilian
+        population, and disabling them by cyber means renders them useless just as well.</sch:report>
+      <sch:report id="IHL-003" role="error" properties="IHL-API-53" diagnostics="IHL-003-fix"
+        test="$category != '' and (nc:is-within($category, $cultural, 'facility-categories') or nc:is-within($cultural, $category, 'facility-categories'))">
+        <sch:value-of select="$clause"/> permits <sch:value-of select="$what"/> as a target: places of
+        worship and cultural property must not be the object of acts of hostility.</sch:report>
+      <sch:report id="IHL-004" role="error" properties="IHL-GCIV-18" diagnostics="IHL-004-fix"
+        test="$category != '' and (nc:is-within($category, $medical, 'facility-categories') or nc:is-within($medical, $category, 'facility-categories'))">
+        <sch:value-of select="$clause"/> permits <sch:value-of select="$what"/> as a target: hospitals,
+        medical units and medical transports must be respected and protected and may not be
+        attacked.</sch:report>
+      <sch:report id="IHL-005" role="error" properties="IHL-API-62" diagnostics="IHL-005-fix"
+        test="$category != '' and (nc:is-within($category, $civil-protection, 'facility-categories') or nc:is-within($civil-protection, $category, 'facility-categories'))">
+        <sch:value-of select="$clause"/> permits <sch:value-of select="$what"/> as a target: civil-defence
+        organizations and humanitarian relief personnel and objects are protected.</sch:report>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="ihl-applicability">
+    <sch:title>The doctrine states that IHL governs cyber operations in armed conflict</sch:title>
+    <sch:rule context="d:clause[@kind = 'ihl-applicability']">
+      <sch:report id="IHL-006" role="error" properties="IHL-API-52 GGE2021-ihl" diagnostics="IHL-006-fix"
+        test="@applies = 'false' or @applies = '0'">
+        Clause <sch:value-of select="nc:first-non-empty(@id, '(without id)')"/> of doctrine
+        <sch:value-of select="../@id"/> states that international humanitarian law does not apply to ICT
+        operations: distinction, proportionality, precautions and the special protections would then bind
+        none of the cyber operations the doctrine allows in armed conflict.</sch:report>
+    </sch:rule>
+    <sch:rule context="d:declaration">
+      <sch:assert id="IHL-007" role="warning" properties="IHL-API-52" diagnostics="IHL-007-fix"
+        subject="(. | d:doctrines)[last()]"
+        test="d:doctrines/d:doctrine/d:clause[@kind = 'ihl-applicability'][@applies]">
+        <sch:value-of select="d:state/d:name"/> states no position on whether international humanitarian
+        law applies to ICT operations in armed conflict (no doctrine clause of kind ihl-applicability with
+        applies; doctrines declared: <sch:value-of select="count(d:doctrines/d:doctrine)"/>).</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="ihl-loss-of-protection">
+    <sch:title>A loss-of-protection clause cites the article whose conditions it states</sch:title>
+    <sch:rule context="d:clause[@kind = 'loss-of-protection']/d:categoryRef | d:clause[@kind = 'loss-of-protection']/d:facilityRef">
+      <sch:let name="facility" value="key('facility-by-id', self::d:facilityRef/@ref)[1]"/>
+      <sch:let name="category" value="nc:first-non-empty(self::d:categoryRef/@ref, $facility/@category)"/>
+      <sch:let name="expected" value="concat(
+          substring('IHL-API-56', 1, 20 * nc:is-within($category, $dangerous-forces, 'facility-categories')),
+          substring('IHL-API-54', 1, 20 * nc:is-within($category, $indispensable, 'facility-categories')),
+          substring('IHL-API-53', 1, 20 * nc:is-within($category, $cultural, 'facility-categories')),
+          substring('IHL-GCIV-18', 1, 20 * nc:is-within($category, $medical, 'facility-categories')),
+          substring('IHL-API-62', 1, 20 * nc:is-within($category, $civil-protection, 'facility-categories')))"/>
+      <sch:assert id="IHL-008" role="warning" properties="IHL-API-56 IHL-GCIV-18" diagnostics="IHL-008-fix"
+        test="$expected = '' or contains(concat(' ', normalize-space(../@norm), ' '), concat(' ', $expected, ' '))">
+        Clause <sch:value-of select="nc:first-non-empty(../@id, '(without id)')"/> of doctrine
+        <sch:value-of select="../../@id"/> discusses when <sch:value-of select="$category"/>
+        <sch:value-of select="substring(concat(' (facility ', @ref, ')'), 1, 1000 * boolean(self::d:facilityRef))"/>
+        loses its special protection but does not cite <sch:value-of select="$expected"/>, the rule that
+        sets those conditions (norm: <sch:value-of select="nc:first-non-empty(normalize-space(../@norm), 'none')"/>).</sch:assert>
+    </sch:rule>
+    <sch:rule context="d:clause[@kind = 'loss-of-protection']">
+      <sch:assert id="IHL-009" role="info" properties="IHL-API-56 IHL-GCIV-18" diagnostics="IHL-009-fix"
+        test="normalize-space(@norm) != ''">
+        Clause <sch:value-of select="nc:first-non-empty(@id, '(without id)')"/> of doctrine
+        <sch:value-of select="../@id"/> discusses loss of protection without citing the rule it applies
+        (no norm).</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="ihl-off-limits-coverage">
+    <sch:title>The off-limits list covers the specially protected categories</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:let name="off" value="d:offLimits/d:categoryRef/@ref"/>
+      <sch:assert id="IHL-010" role="warning" properties="IHL-API-56" diagnostics="IHL-010-fix"
+        subject="(. | d:offLimits)[last()]"
+        test="nc:is-within('dam', $off, 'facility-categories') and nc:is-within('dyke', $off, 'facility-categories')
+          and nc:is-within('nuclear-power-plant', $off, 'facility-categories')">
+        The off-limits list does not cover every work containing dangerous forces; missing:
+        <sch:value-of select="normalize-space(concat(
+          substring('dam ', 1, 10 * not(nc:is-within('dam', $off, 'facility-categories'))),
+          substring('dyke ', 1, 10 * not(nc:is-within('dyke', $off, 'facility-categories'))),
+          substring('nuclear-power-plant', 1, 30 * not(nc:is-within('nuclear-power-plant', $off, 'facility-categories')))))"/>.</sch:assert>
+      <sch:assert id="IHL-011" role="warning" properties="IHL-API-54" diagnostics="IHL-011-fix"
+        subject="(. | d:offLimits)[last()]"
+        test="nc:is-within('drinking-water', $off, 'facility-categories') and nc:is-within('irrigation-works', $off, 'facility-categories')
+          and nc:is-within('food-agriculture', $off, 'facility-categories')">
+        The off-limits list does not cover every object indispensable to the survival of the civilian
+        population; missing:
+        <sch:value-of select="normalize-space(concat(
+          substring('drinking-water ', 1, 20 * not(nc:is-within('drinking-water', $off, 'facility-categories'))),
+          substring('irrigation-works ', 1, 20 * not(nc:is-within('irrigation-works', $off, 'facility-categories'))),
+          substring('food-agriculture', 1, 20 * not(nc:is-within('food-agriculture', $off, 'facility-categories')))))"/>.</sch:assert>
+      <sch:assert id="IHL-012" role="warning" properties="IHL-API-53" diagnostics="IHL-012-fix"
+        subject="(. | d:offLimits)[last()]"
+        test="nc:is-within('place-of-worship', $off, 'facility-categories') and nc:is-within('cultural-property', $off, 'facility-categories')">
+        The off-limits list does not cover both places of worship and cultural property; missing:
+        <sch:value-of select="normalize-space(concat(
+          substring('place-of-worship ', 1, 20 * not(nc:is-within('place-of-worship', $off, 'facility-categories'))),
+          substring('cultural-property', 1, 20 * not(nc:is-within('cultural-property', $off, 'facility-categories')))))"/>.</sch:assert>
+      <sch:assert id="IHL-013" role="warning" properties="IHL-GCIV-18" diagnostics="IHL-013-fix"
+        subject="(. | d:offLimits)[last()]"
+        test="nc:is-within('hospital', $off, 'facility-categories') and nc:is-within('medical-unit', $off, 'facility-categories')">
+        The off-limits list does not cover both hospitals and medical units (directly or through their
+        parent healthcare); missing:
+        <sch:value-of select="normalize-space(concat(
+          substring('hospital ', 1, 20 * not(nc:is-within('hospital', $off, 'facility-categories'))),
+          substring('medical-unit', 1, 20 * not(nc:is-within('medical-unit', $off, 'facility-categories')))))"/>.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:properties>
+    <sch:property id="IHL-API-56" role="citation">Additional Protocol I (1977) Art. 56, Additional Protocol II Art. 15, ICRC customary IHL Rule 42: works and installations containing dangerous forces (Art. 56 text verified; AP II article recalled).</sch:property>
+    <sch:property id="IHL-API-54" role="citation">Additional Protocol I (1977) Art. 54(2), Additional Protocol II Art. 14, ICRC customary IHL Rule 54: objects indispensable to the survival of the civilian population (recalled, not re-read).</sch:property>
+    <sch:property id="IHL-API-53" role="citation">Additional Protocol I (1977) Art. 53, Additional Protocol II Art. 16, Hague Convention 1954 Arts. 1 and 4, ICRC customary IHL Rules 38-40: cultural objects and places of worship (recalled, not re-read).</sch:property>
+    <sch:property id="IHL-GCIV-18" role="citation">Geneva Convention IV (1949) Arts. 18-19, Geneva Convention I Art. 19, Additional Protocol I Arts. 12-13 and 21 ff., ICRC customary IHL Rules 28-29: hospitals, medical units and transports (recalled, not re-read).</sch:property>
+    <sch:property id="IHL-API-62" role="citation">Additional Protocol I (1977) Arts. 61-67, ICRC customary IHL Rules 31-32: civil defence and humanitarian relief (recalled, not re-read).</sch:property>
+    <sch:property id="IHL-API-52" role="citation">Additional Protocol I (1977) Arts. 48, 51, 52, 57, ICRC customary IHL Rules 1, 7, 15: distinction, proportionality and precautions (recalled, not re-read).</sch:property>
+    <sch:property id="GGE2021-ihl" role="citation">A/76/135 (2021): IHL applies only in situations of armed conflict (recalled; paragraph not given).</sch:property>
+  </sch:properties>
+
+  <sch:diagnostics>
+    <sch:diagnostic id="IHL-001-fix" role="fix">Remove the dam, dyke or nuclear power plant (or the facility) from the permitted targets; if the doctrine covers the narrow cases in which protection ends, state them in a loss-of-protection clause citing IHL-API-56, and add the categories to offLimits.</sch:diagnostic>
+    <sch:diagnostic id="IHL-002-fix" role="fix">Remove drinking-water, irrigation-works and food-agriculture (or the facility) from the permitted targets and add them to offLimits.</sch:diagnostic>
+    <sch:diagnostic id="IHL-003-fix" role="fix">Remove place-of-worship and cultural-property (or the facility) from the permitted targets and add them to offLimits.</sch:diagnostic>
+    <sch:diagnostic id="IHL-004-fix" role="fix">Remove the medical category or facility from the permitted targets (permitting healthcare permits hospitals too); state any loss of protection, with its warning requirement, in a loss-of-protection clause citing IHL-GCIV-18.</sch:diagnostic>
+    <sch:diagnostic id="IHL-005-fix" role="fix">Remove civil-defence and humanitarian-relief (or the facility) from the permitted targets.</sch:diagnostic>
+    <sch:diagnostic id="IHL-006-fix" role="fix">Set applies="true" and state in the clause that IHL, including distinction, proportionality and precautions, governs cyber operations in armed conflict; if the state's position really is otherwise, the declaration cannot be reconciled with IHL.</sch:diagnostic>
+    <sch:diagnostic id="IHL-007-fix" role="fix">Add a doctrine clause kind="ihl-applicability" applies="true" (norm="IHL-API-52") stating that IHL governs ICT operations in armed conflict.</sch:diagnostic>
+    <sch:diagnostic id="IHL-008-fix" role="fix">Add the missing article's norm id to the clause's norm attribute (for example norm="IHL-API-56 IHL-GCIV-18"), and make sure the text reflects that article's conditions.</sch:diagnostic>
+    <sch:diagnostic id="IHL-009-fix" role="fix">Give the clause a norm attribute naming the rule whose conditions it states (IHL-API-56 for dams, dykes and nuclear plants; IHL-GCIV-18 for hospitals and medical units).</sch:diagnostic>
+    <sch:diagnostic id="IHL-010-fix" role="fix">Add offLimits/categoryRef entries for dam, dyke and nuclear-power-plant (basis="IHL-API-56").</sch:diagnostic>
+    <sch:diagnostic id="IHL-011-fix" role="fix">Add offLimits/categoryRef entries for drinking-water, irrigation-works and food-agriculture (basis="IHL-API-54").</sch:diagnostic>
+    <sch:diagnostic id="IHL-012-fix" role="fix">Add offLimits/categoryRef entries for place-of-worship and cultural-property (basis="IHL-API-53").</sch:diagnostic>
+    <sch:diagnostic id="IHL-013-fix" role="fix">Add offLimits/categoryRef entries for hospital and medical-unit, or for their parent healthcare (basis="IHL-GCIV-18").</sch:diagnostic>
+  </sch:diagnostics>
+</sch:schema>
+
+"""#,
+    "packs/integrity/pack.sch": #"""
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  Integrity of the declaration itself: ids unique, references resolved, categories known, dates
+  plausible, state codes assigned, contact data well formed, and a doctrine that does not permit
+  what the same declaration declares off limits. The schema leaves all of this valid on purpose
+  (Rules/schema/SPEC.md, section 1).
+
+  The catalog has no norm of its own for data quality; each rule cites the norms whose exchange
+  the broken data would defeat (the CI information CBM for facility data, the contact CBMs for
+  contacts, and so on).
+
+  Not here, because other packs check it: a permitted target that overlaps the state's own
+  critical infrastructure (un-gge-oewg, norm 13(f)/C2) or an IHL-protected category (ihl).
+  Not checked at all: unknown norm ids (no engine function reads the catalog) and the creation
+  date of a PGP key (the schema has no such attribute).
+-->
+<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+  queryBinding="xslt" id="integrity">
+  <sch:title>Declaration integrity: ids, references, vocabulary, dates, codes, contact data</sch:title>
+  <sch:ns prefix="d" uri="urn:normcheck:declaration:1"/>
+  <sch:ns prefix="nc" uri="urn:normcheck:functions:1"/>
+
+  <xsl:key name="local-id" match="d:criticalInfrastructure/d:facility | d:pointsOfContact/d:contact | d:doctrines/d:doctrine
+      | d:doctrine/d:clause | d:criticalInfrastructure/d:protectionMeasure | d:declaration/d:nationalCert" use="@id"/>
+  <xsl:key name="facility-by-id" match="d:criticalInfrastructure/d:facility" use="@id"/>
+  <xsl:key name="contact-by-id" match="d:pointsOfContact/d:contact" use="@id"/>
+  <xsl:key name="cert-by-id" match="d:declaration/d:nationalCert" use="@id"/>
+  <xsl:key name="doctrine-by-id" match="d:doctrines/d:doctrine" use="@id"/>
+
+  <sch:let name="asOf" value="nc:first-non-empty($as-of, /d:declaration/d:submission/@submitted)"/>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="integrity-ids">
+    <sch:title>Local ids are unique within the declaration</sch:title>
+    <sch:rule context="d:criticalInfrastructure/d:facility | d:pointsOfContact/d:contact | d:doctrines/d:doctrine
+        | d:doctrine/d:clause[@id] | d:criticalInfrastructure/d:protectionMeasure[@id] | d:declaration/d:nationalCert">
+      <sch:let name="first" value="key('local-id', @id)[1]"/>
+      <sch:report id="INT-001" role="error" properties="GGE2015-16-ci GGE2015-16a" diagnostics="INT-001-fix"
+        test="generate-id($first) != generate-id(.)">
+        Duplicate id <sch:value-of select="@id"/>: this <sch:value-of select="local-name()"/>
+        <sch:value-of select="substring(concat(' (', @name, ')'), 1, 1000 * boolean(@name))"/> reuses the id
+        of an earlier <sch:value-of select="local-name($first)"/><sch:value-of select="substring(concat(' (', $first/@name, ')'), 1, 1000 * boolean($first/@name))"/>;
+        references to <sch:value-of select="@id"/> and comparisons across cycles become ambiguous
+        (<sch:value-of select="count(key('local-id', @id))"/> elements share it).</sch:report>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="integrity-references">
+    <sch:title>Every reference resolves</sch:title>
+    <sch:rule context="d:facilityRef | d:crossBorderDependency[@facilityRef]">
+      <sch:let name="ref" value="string(@ref | @facilityRef)"/>
+      <sch:assert id="INT-002" role="error" properties="TA2019-1 GGE2015-16-ci" diagnostics="INT-002-fix"
+        test="key('facility-by-id', $ref)">
+        The facility reference <sch:value-of select="$ref"/> in <sch:value-of select="concat(
+          substring('the off-limits list', 1, 100 * boolean(parent::d:offLimits)),
+          substring(concat('clause ', nc:first-non-empty(../@id, '(without id)'), ' of doctrine ', ../../@id), 1, 1000 * boolean(parent::d:clause)),
+          substring(concat('the cross-border dependency with ', @withState), 1, 100 * boolean(self::d:crossBorderDependency)))"/>
+        points to no facility of the declaration (facilities declared: <sch:value-of select="count(/d:declaration/d:criticalInfrastructure/d:facility)"/>).</sch:assert>
+    </sch:rule>
+    <sch:rule context="d:contact[@certRef]">
+      <sch:assert id="INT-003" role="error" properties="GGE2015-17c" diagnostics="INT-003-fix"
+        test="key('cert-by-id', @certRef)">
+        Contact <sch:value-of select="@id"/> refers to national CERT <sch:value-of select="@certRef"/>, which
+        the declaration does not contain (national CERTs declared:
+        <sch:value-of select="nc:first-non-empty(normalize-space(concat(/d:declaration/d:nationalCert[1]/@id, ' ', /d:declaration/d:nationalCert[2]/@id)), 'none')"/>).</sch:assert>
+    </sch:rule>
+    <sch:rule context="d:assistanceRequestChannel[@contactRef]">
+      <sch:assert id="INT-004" role="error" properties="GGE2015-13h" diagnostics="INT-004-fix"
+        test="key('contact-by-id', @contactRef)">
+        The assistance-request channel names contact <sch:value-of select="@contactRef"/>, which is not
+        among the declared contacts.</sch:assert>
+    </sch:rule>
+    <sch:rule context="d:offLimits[@doctrineRef]">
+      <sch:assert id="INT-005" role="error" properties="TA2019-3" diagnostics="INT-005-fix"
+        test="key('doctrine-by-id', @doctrineRef)">
+        The off-limits list says it belongs to doctrine <sch:value-of select="@doctrineRef"/>, which is not
+        among the declared doctrines.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="integrity-vocabulary">
+    <sch:title>Categories come from the vocabulary</sch:title>
+    <sch:rule context="d:facility | d:sector | d:crossBorderDependency[@category] | d:categoryRef">
+      <sch:let name="category" value="string(@category | @ref)"/>
+      <sch:assert id="INT-006" role="error" properties="GGE2015-16-ci" diagnostics="INT-006-fix"
+        test="nc:in-vocabulary($category, 'facility-categories')">
+        Unknown category <sch:value-of select="$category"/> on <sch:value-of select="local-name()"/>
+        <sch:value-of select="substring(concat(' ', @id, ' (', @name, ')'), 1, 1000 * boolean(@id))"/>: it is
+        not in the facility-category vocabulary, so no rule can tell what is protected or critical.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="integrity-dates">
+    <sch:title>Dates are consistent</sch:title>
+    <sch:rule context="d:submission[@validUntil]">
+      <sch:assert id="INT-007" role="error" properties="OEWG-APR2023-ANNEX" diagnostics="INT-007-fix"
+        test="not(nc:days-between(@submitted, @validUntil) &lt; 0)">
+        The submission of <sch:value-of select="@submitted"/> says it is valid only until
+        <sch:value-of select="@validUntil"/>, before it was submitted.</sch:assert>
+    </sch:rule>
+    <sch:rule context="d:memberOf/@since | d:endorsement/@since | d:commitment/@date | d:doctrine/@adopted
+        | d:sector/@designated | d:legalBasis/@date | d:designatingAct/@date | d:offLimits/@adopted
+        | d:documentInfo/@lastUpdated | d:membership/@since | d:contact/@lastUpdated | d:contact/@lastVerified
+        | d:contact/@lastPingAnswered | d:directory/@registered">
+      <sch:assert id="INT-008" role="warning" properties="OEWG-APR2023-ANNEX RFC2350-1.1" diagnostics="INT-008-fix"
+        test="not(nc:days-between(., $asOf) &lt; 0)">
+        <sch:value-of select="local-name(..)"/><sch:value-of select="substring(concat(' ', nc:first-non-empty(../@id, ../@norm, ../@organization, ../@name, ../@category, ../@reference)), 1, 1000 * boolean(../@id | ../@norm | ../@organization | ../@name | ../@category | ../@reference))"/>
+        gives <sch:value-of select="name()"/>="<sch:value-of select="."/>", after the check date
+        <sch:value-of select="$asOf"/>: a date in the future cannot describe something that has already
+        happened.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="integrity-codes">
+    <sch:title>State codes are ISO 3166-1 codes</sch:title>
+    <sch:rule context="d:state/@alpha2 | d:state/@alpha3 | d:crossBorderDependency/@withState">
+      <sch:report id="INT-009" role="error" properties="OEWG-APR2022-DIR" diagnostics="INT-009-fix"
+        test="nc:country-code-status(.) = 'invalid'">
+        <sch:value-of select="name()"/>="<sch:value-of select="."/>" on <sch:value-of select="local-name(..)"/>
+        is neither an assigned ISO 3166-1 code nor one reserved for user assignment, so the state cannot be
+        identified.</sch:report>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="integrity-contact-data">
+    <sch:title>E-mail addresses and telephone numbers are usable</sch:title>
+    <sch:rule context="d:email">
+      <sch:let name="owner" value="concat(substring(concat(local-name(..), substring(concat(' ', ../@id), 1, 100 * boolean(../@id))), 1, 1000 * not(parent::d:profile)), substring(concat('national CERT ', ../../@id), 1, 100 * boolean(parent::d:profile)))"/>
+      <sch:assert id="INT-010" role="error" properties="GGE2015-16a RFC2350-2.7" diagnostics="INT-010-fix"
+        test="nc:is-email(normalize-space(.))">
+        The e-mail address "<sch:value-of select="."/>" of <sch:value-of select="$owner"/> is not a valid
+        address (local part, @, and a domain with a top-level label).</sch:assert>
+    </sch:rule>
+    <sch:rule context="d:phone | d:fax">
+      <sch:let name="owner" value="concat(substring(concat(local-name(..), substring(concat(' ', ../@id), 1, 100 * boolean(../@id))), 1, 1000 * not(parent::d:profile)), substring(concat('national CERT ', ../../@id), 1, 100 * boolean(parent::d:profile)))"/>
+      <sch:assert id="INT-011" role="warning" properties="GGE2015-16a RFC2350-2.4" diagnostics="INT-011-fix"
+        test="nc:is-e164(.)">
+        The <sch:value-of select="local-name()"/> number "<sch:value-of select="normalize-space(.)"/>" of
+        <sch:value-of select="$owner"/> is not in international E.164 form (+, country code, at most 15
+        digits), so callers abroad may not be able to dial it.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="integrity-contradictions">
+    <sch:title>A doctrine does not permit what the declaration declares off limits</sch:title>
+    <sch:rule context="d:clause[@kind = 'permitted-targets']/d:categoryRef | d:clause[@kind = 'permitted-targets']/d:facilityRef">
+      <sch:let name="facility" value="key('facility-by-id', self::d:facilityRef/@ref)[1]"/>
+      <sch:let name="category" value="nc:first-non-empty(self::d:categoryRef/@ref, $facility/@category)"/>
+      <sch:let name="isCategory" value="boolean(self::d:categoryRef)"/>
+      <sch:let name="offCategories" value="/d:declaration/d:offLimits/d:categoryRef"/>
+      <sch:let name="offFacilities" value="/d:declaration/d:offLimits/d:facilityRef"/>
+      <!-- The off-limits entries this target collides with: a category that covers it, a category
+           it covers (a permitted parent covers its children), the facility itself, or an off-limits
+           facility of a category it covers. -->
+      <sch:let name="byCategory" value="$offCategories[$category != '' and (nc:is-within($category, @ref, 'facility-categories')
+          or ($isCategory and nc:is-within(@ref, $category, 'facility-categories')))]"/>
+      <sch:let name="byFacility" value="$offFacilities[(not($isCategory) and @ref = current()/@ref)
+          or ($isCategory and nc:is-within(key('facility-by-id', @ref)/@category, $category, 'facility-categories'))]"/>
+      <sch:report id="INT-012" role="error" properties="GGE2015-13f TA2019-1" diagnostics="INT-012-fix"
+        test="$byCategory or $byFacility">
+        Clause <sch:value-of select="nc:first-non-empty(../@id, '(without id)')"/> of doctrine
+        <sch:value-of select="../../@id"/> permits <sch:value-of select="concat(
+          substring(concat('category ', @ref), 1, 1000 * $isCategory),
+          substring(concat('facility ', @ref, ' (', $facility/@name, ', category ', $category, ')'), 1, 1000 * not($isCategory)))"/>
+        as a target, although the same declaration declares
+        <sch:value-of select="concat(
+          substring(concat('category ', $byCategory[1]/@ref), 1, 1000 * boolean($byCategory)),
+          substring(concat('facility ', $byFacility[1]/@ref), 1, 1000 * not($byCategory)))"/>
+        off limits<sch:value-of select="substring(concat(' (basis: ', ($byCategory | $byFacility)[1]/@basis, ')'), 1, 1000 * boolean(($byCategory | $byFacility)[1]/@basis))"/>.</sch:report>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:properties>
+    <sch:property id="GGE2015-16-ci" role="citation">A/70/174 para. 16, CBM on sharing national views of critical infrastructure (content recalled; sub-letter unverified).</sch:property>
+    <sch:property id="GGE2015-16a" role="citation">A/70/174 para. 16(a): points of contact at policy and technical level, and a directory of them (sub-letter recalled).</sch:property>
+    <sch:property id="GGE2015-17c" role="citation">A/70/174 para. 17(c): establish or designate a national CERT/CSIRT (recalled).</sch:property>
+    <sch:property id="GGE2015-13h" role="citation">A/70/174 para. 13(h): respond to requests for assistance (verified).</sch:property>
+    <sch:property id="GGE2015-13f" role="citation">A/70/174 para. 13(f): no ICT activity that damages critical infrastructure (verified).</sch:property>
+    <sch:property id="TA2019-1" role="citation">Cybersecurity Tech Accord, recommendations on CBMs (2019): agree a list of facilities off limits for cyberattacks (verified).</sch:property>
+    <sch:property id="TA2019-3" role="citation">Cybersecurity Tech Accord, recommendations on CBMs (2019): dialogue on doctrines and red lines (verified).</sch:property>
+    <sch:property id="OEWG-APR2023-ANNEX" role="citation">A/78/265 annex, elements of the POC directory: states keep their entries current (unverified: element list and wording not confirmed).</sch:property>
+    <sch:property id="OEWG-APR2022-DIR" role="citation">A/77/275: the global intergovernmental directory of points of contact of states (verified).</sch:property>
+    <sch:property id="RFC2350-1.1" role="citation">RFC 2350 (BCP 21) Appendix D, section 1.1: date of last update (verified).</sch:property>
+    <sch:property id="RFC2350-2.4" role="citation">RFC 2350 (BCP 21) Appendix D, section 2.4: telephone number (verified).</sch:property>
+    <sch:property id="RFC2350-2.7" role="citation">RFC 2350 (BCP 21) Appendix D, section 2.7: electronic mail address (verified).</sch:property>
+  </sch:properties>
+
+  <sch:diagnostics>
+    <sch:diagnostic id="INT-001-fix" role="fix">Give each facility, contact, doctrine, clause, protection measure and national CERT its own id, and keep the id of an unchanged object from one cycle to the next.</sch:diagnostic>
+    <sch:diagnostic id="INT-002-fix" role="fix">Point the reference at the id of a declared facility (it may have been renamed), or add the facility to criticalInfrastructure, or remove the reference.</sch:diagnostic>
+    <sch:diagnostic id="INT-003-fix" role="fix">Set certRef to the id of a declared nationalCert, or add the nationalCert element.</sch:diagnostic>
+    <sch:diagnostic id="INT-004-fix" role="fix">Set contactRef to the id of a declared contact.</sch:diagnostic>
+    <sch:diagnostic id="INT-005-fix" role="fix">Set doctrineRef to the id of a declared doctrine, or remove the attribute.</sch:diagnostic>
+    <sch:diagnostic id="INT-006-fix" role="fix">Use a category id of Rules/vocabularies/facility-categories.xml (normcheck rules lists them; power grids are energy), or propose a new category for the vocabulary.</sch:diagnostic>
+    <sch:diagnostic id="INT-007-fix" role="fix">Correct submitted or validUntil so that the validity period starts no earlier than the submission.</sch:diagnostic>
+    <sch:diagnostic id="INT-008-fix" role="fix">Correct the date (a typing error in the year is common), or check with an --as-of date no earlier than the events the declaration records.</sch:diagnostic>
+    <sch:diagnostic id="INT-009-fix" role="fix">Use the ISO 3166-1 alpha-2 and alpha-3 codes of the state (user-assigned codes such as XA/XAA only for tests and samples).</sch:diagnostic>
+    <sch:diagnostic id="INT-010-fix" role="fix">Correct the address; prefer a role mailbox that outlives staff changes.</sch:diagnostic>
+    <sch:diagnostic id="INT-011-fix" role="fix">Write the number in E.164 form: +, country code and national number, for example +99910000100 (spaces allowed between digits).</sch:diagnostic>
+    <sch:diagnostic id="INT-012-fix" role="fix">Remove the target from the permitted-targets clause, or, if the state's position has changed, remove it from offLimits; a declaration cannot do both.</sch:diagnostic>
   </sch:diagnostics>
 </sch:schema>
 
@@ -2903,6 +3492,381 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
     <sch:diagnostic id="TA-007-fix" role="fix">Add a commitment with norm="TA2019-8" and the date of the last national or international cyber exercise.</sch:diagnostic>
     <sch:diagnostic id="TA-008-fix" role="fix">Record the most recent exercise as a TA2019-8 commitment with its date, or hold one.</sch:diagnostic>
     <sch:diagnostic id="TA-009-fix" role="fix">Add a commitment with norm="TA2019-9" describing how industry and civil society are consulted.</sch:diagnostic>
+  </sch:diagnostics>
+</sch:schema>
+
+"""#,
+    "packs/un-gge-oewg/pack.sch": #"""
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  UN norms and CBMs: the GGE 2015 report (A/70/174) with the 2021 guidance (A/76/135), the OEWG
+  2019-2021 report (A/75/816) and the global intergovernmental POC directory (A/77/275, A/78/265,
+  A/79/214). Applies to every state. Encodes priority checks 2, 3, 5, 6, 7, 8, 9 and 10 of the
+  catalog; norm 13(j) and CBM 17(d) as info.
+
+  Thresholds are the reference's suggestions, not figures from the sources: contact data at most
+  12 months old (the recalled OSCE annual update, used as the benchmark for every state), a UN
+  communication check answered within 6 months (the official ping frequency is unverified), an
+  acknowledgement target of at most 72 hours. Months are calendar months (YYYYMMDD arithmetic).
+
+  Not here, because other packs check it: the minimum CERT record (cert-rfc2350), IHL-protected
+  categories as targets and IHL applicability in general (ihl), targets declared off limits,
+  dangling references and contact-data syntax (integrity), the OSCE and OAS directories (osce,
+  oas). Not checkable from a declaration: the 30-day change-notification lag of priority check 8
+  (the vocabulary records no change history).
+-->
+<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+  queryBinding="xslt" id="un-gge-oewg">
+  <sch:title>UN GGE and OEWG norms, CBMs and the UN points-of-contact directory</sch:title>
+  <sch:ns prefix="d" uri="urn:normcheck:declaration:1"/>
+  <sch:ns prefix="nc" uri="urn:normcheck:functions:1"/>
+  <sch:ns prefix="regexp" uri="http://exslt.org/regular-expressions"/>
+
+  <xsl:key name="facility-by-id" match="d:criticalInfrastructure/d:facility" use="@id"/>
+
+  <sch:let name="asOf" value="nc:first-non-empty($as-of, /d:declaration/d:submission/@submitted)"/>
+  <!-- The check date as a number YYYYMMDD; the same day 12 and 6 calendar months earlier. -->
+  <sch:let name="asOfNumber" value="number(translate(substring($asOf, 1, 10), '-', ''))"/>
+  <sch:let name="asOfMonth" value="floor($asOfNumber div 100) mod 100"/>
+  <sch:let name="yearAgo" value="$asOfNumber - 10000"/>
+  <sch:let name="halfYearAgo" value="(floor($asOfNumber div 10000) - number($asOfMonth &lt;= 6)) * 10000
+      + ((($asOfMonth + 5) mod 12) + 1) * 100 + $asOfNumber mod 100"/>
+  <!-- Norm 13(f) endorsed or committed to: the whole 2015 report, a commitment, or a commitment clause. -->
+  <sch:let name="committed-13f" value="boolean(/d:declaration/d:endorsements/d:endorsement[@norm = 'GGE2015' or @norm = 'GGE2015-13f']
+      | /d:declaration/d:commitments/d:commitment[@norm = 'GGE2015-13f']
+      | /d:declaration/d:doctrines/d:doctrine/d:clause[@kind = 'commitment'][contains(concat(' ', normalize-space(@norm), ' '), ' GGE2015-13f ')])"/>
+  <sch:let name="committed-13k" value="boolean(/d:declaration/d:endorsements/d:endorsement[@norm = 'GGE2015' or @norm = 'GGE2015-13k']
+      | /d:declaration/d:commitments/d:commitment[@norm = 'GGE2015-13k']
+      | /d:declaration/d:doctrines/d:doctrine/d:clause[@kind = 'commitment'][contains(concat(' ', normalize-space(@norm), ' '), ' GGE2015-13k ')])"/>
+  <!-- The state's own critical infrastructure: designated sectors and listed facilities. -->
+  <sch:let name="own-ci" value="/d:declaration/d:criticalInfrastructure/d:sector/@category | /d:declaration/d:criticalInfrastructure/d:facility/@category"/>
+  <sch:let name="mandate-keywords" value="'offensive|counter-?attacks?|hack[- ]?back|espionage|exploitation|(signals|foreign|military) intelligence|intelligence (collection|gathering|operations)|surveillance|interception|law[- ]enforcement|criminal investigations?'"/>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="un-13f-commitment">
+    <sch:title>Norm 13(f): commitments to refrain from damaging critical infrastructure</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:assert id="UN-001" role="warning" properties="GGE2015-13f" diagnostics="UN-001-fix"
+        subject="(. | d:endorsements | d:commitments)[last()]"
+        test="$committed-13f">
+        <sch:value-of select="d:state/d:name"/> neither endorses nor commits to norm 13(f) (no endorsement
+        of GGE2015 or GGE2015-13f, no commitment or commitment clause naming GGE2015-13f).</sch:assert>
+      <sch:assert id="UN-006" role="warning" properties="GGE2015-13k" diagnostics="UN-006-fix"
+        subject="(. | d:endorsements | d:commitments)[last()]"
+        test="$committed-13k">
+        <sch:value-of select="d:state/d:name"/> neither endorses nor commits to norm 13(k) on emergency
+        response teams (no endorsement of GGE2015 or GGE2015-13k, no commitment naming GGE2015-13k).</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="un-13f-permitted-targets">
+    <sch:title>Norms 13(f) and 13(k): permitted targets do not include critical infrastructure or CERTs</sch:title>
+    <sch:rule context="d:clause[@kind = 'permitted-targets']/d:categoryRef | d:clause[@kind = 'permitted-targets']/d:facilityRef">
+      <sch:let name="facility" value="key('facility-by-id', self::d:facilityRef/@ref)[1]"/>
+      <sch:let name="category" value="nc:first-non-empty(self::d:categoryRef/@ref, $facility/@category)"/>
+      <sch:let name="clause" value="concat('Clause ', nc:first-non-empty(../@id, '(without id)'), ' of doctrine ', ../../@id)"/>
+      <sch:let name="what" value="concat(substring(concat('category ', @ref), 1, 1000 * boolean(self::d:categoryRef)), substring(concat('facility ', @ref, ' (', $facility/@name, ', category ', $category, ')'), 1, 1000 * boolean(self::d:facilityRef)))"/>
+      <sch:let name="overlap" value="$own-ci[nc:is-within($category, ., 'facility-categories') or nc:is-within(., $category, 'facility-categories')]"/>
+      <sch:let name="own" value="boolean($facility) or ($category != '' and boolean($overlap))"/>
+      <sch:let name="un-named" value="self::d:categoryRef and nc:in-vocabulary($category, 'regime:un-norm')"/>
+      <sch:report id="UN-002" role="error" properties="GGE2015-13f" diagnostics="UN-002-fix"
+        test="$own">
+        <sch:value-of select="$clause"/> permits <sch:value-of select="$what"/> as a target, although the
+        same declaration designates <sch:value-of select="substring(concat(substring('sector ', 1, 10 * boolean($overlap[1]/parent::d:sector)), substring('facilities of category ', 1, 30 * boolean($overlap[1]/parent::d:facility)), $overlap[1], ' as critical infrastructure'), 1, 1000 * not($facility))"/><sch:value-of select="substring('that facility as critical infrastructure', 1, 100 * boolean($facility))"/>:
+        the doctrine contradicts the state's own list.</sch:report>
+      <sch:report id="UN-003" role="warning" properties="GGE2015-13f GGE2021-13f OEWG2021-18" diagnostics="UN-003-fix"
+        test="not($own) and $un-named">
+        <sch:value-of select="$clause"/> permits <sch:value-of select="$what"/> as a target, a category the
+        UN reports name as critical infrastructure that serves the public (norm 13(f) and its 2021
+        guidance).</sch:report>
+      <sch:report id="UN-004" role="warning" properties="GGE2015-13f" diagnostics="UN-004-fix"
+        test="self::d:categoryRef and $committed-13f and ($un-named or /d:declaration/d:criticalInfrastructure/d:sector[nc:is-within($category, @category, 'facility-categories') or nc:is-within(@category, $category, 'facility-categories')])">
+        <sch:value-of select="$clause"/> permits <sch:value-of select="$what"/> as a target although
+        <sch:value-of select="/d:declaration/d:state/d:name"/> has committed to norm 13(f), not to damage
+        critical infrastructure that serves the public.</sch:report>
+      <sch:report id="UN-007" role="error" properties="GGE2015-13k GGE2015-13k-ci" diagnostics="UN-007-fix"
+        test="$category != '' and (nc:is-within($category, 'cert-infrastructure', 'facility-categories') or nc:is-within('cert-infrastructure', $category, 'facility-categories'))">
+        <sch:value-of select="$clause"/> permits <sch:value-of select="$what"/> as a target: the information
+        systems of authorized emergency response teams must not be harmed (norm 13(k)).</sch:report>
+    </sch:rule>
+    <sch:rule context="d:clause[@kind = 'permitted-targets']">
+      <sch:assert id="UN-005" role="warning" properties="GGE2015-13f" diagnostics="UN-005-fix"
+        test="/d:declaration/d:doctrines/d:doctrine/d:clause[@kind = 'ihl-applicability'][@applies]">
+        Clause <sch:value-of select="nc:first-non-empty(@id, '(without id)')"/> of doctrine
+        <sch:value-of select="../@id"/> authorizes offensive ICT operations against permitted targets, but
+        no doctrine states whether international humanitarian law governs them.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="un-13k-mandate">
+    <sch:title>Norm 13(k): the national CERT is not used for offensive or intelligence work</sch:title>
+    <sch:rule context="d:nationalCert/d:profile/d:charter/d:mission | d:nationalCert/d:profile/d:charter/d:authority">
+      <sch:report id="UN-008" role="warning" properties="GGE2015-13k GGE2021-13k" diagnostics="UN-008-fix"
+        test="nc:matches(normalize-space(.), concat('.*\b(', $mandate-keywords, ')\b.*'), 'i')">
+        The <sch:value-of select="local-name()"/> of national CERT <sch:value-of select="../../../@id"/>
+        mentions "<sch:value-of select="regexp:match(normalize-space(.), concat('\b(', $mandate-keywords, ')\b'), 'i')[1]"/>":
+        a team tasked with offensive, intelligence or law-enforcement work cannot credibly be kept out of
+        malicious international activity. This is a keyword heuristic; review the text.</sch:report>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="un-cert-infrastructure">
+    <sch:title>Norms 13(k) and 17(c): CERT infrastructure off limits and critical</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:assert id="UN-009" role="warning" properties="GGE2015-13k-ci" diagnostics="UN-009-fix"
+        subject="(. | d:offLimits)[last()]"
+        test="nc:is-within('cert-infrastructure', d:offLimits/d:categoryRef/@ref, 'facility-categories')">
+        The off-limits list does not name cert-infrastructure, the information systems of authorized
+        CERTs and CSIRTs that norm 13(k) protects.</sch:assert>
+      <sch:assert id="UN-010" role="info" properties="GGE2015-17c-ci" diagnostics="UN-010-fix"
+        subject="(. | d:criticalInfrastructure)[last()]"
+        test="d:criticalInfrastructure/d:sector[@category = 'cert-infrastructure']">
+        <sch:value-of select="d:state/d:name"/> does not count its CERT infrastructure as critical
+        infrastructure (no sector cert-infrastructure), as CBM 17(c) suggests states may.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="un-national-cert">
+    <sch:title>CBM 17(c): a designated national CERT, reachable through a technical contact</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:assert id="UN-011" role="warning" properties="GGE2015-17c" diagnostics="UN-011-fix"
+        subject="(. | d:nationalCert[1])[last()]"
+        test="d:nationalCert/d:profile">
+        <sch:value-of select="d:state/d:name"/> declares <sch:value-of select="substring('no national CERT or CSIRT', 1, 100 * not(d:nationalCert))"/><sch:value-of select="substring(concat('national CERT ', d:nationalCert[1]/@id, ' without any profile'), 1, 1000 * boolean(d:nationalCert))"/>:
+        partners do not know which team handles ICT incidents for the state.</sch:assert>
+      <sch:assert id="UN-013" role="warning" properties="GGE2015-17c GGE2015-16a" diagnostics="UN-013-fix"
+        subject="(. | d:pointsOfContact | d:pointsOfContact/d:contact[@level = 'technical'][1])[last()]"
+        test="d:pointsOfContact/d:contact[@level = 'technical'][@certRef = current()/d:nationalCert/@id]">
+        No technical contact points to a national CERT (certRef)<sch:value-of select="concat(
+          substring(concat(': the technical contact ', d:pointsOfContact/d:contact[@level = 'technical'][1]/@id, ' is not linked to one'), 1, 1000 * boolean(d:pointsOfContact/d:contact[@level = 'technical'])),
+          substring(concat(': there is no technical contact for national CERT ', d:nationalCert[1]/@id), 1, 1000 * (not(d:pointsOfContact/d:contact[@level = 'technical']) and boolean(d:nationalCert))))"/><sch:value-of select="substring(', because no national CERT is declared', 1, 100 * not(d:nationalCert))"/>.</sch:assert>
+    </sch:rule>
+    <sch:rule context="d:nationalCert">
+      <sch:assert id="UN-012" role="warning" properties="GGE2015-17c" diagnostics="UN-012-fix"
+        subject="(. | d:designatingAct)[last()]"
+        test="normalize-space(d:designatingAct/@reference) != ''">
+        National CERT <sch:value-of select="@id"/> <sch:value-of select="substring('names no designating act', 1, 100 * not(d:designatingAct))"/><sch:value-of select="substring('gives its designating act without an official reference', 1, 100 * boolean(d:designatingAct))"/>:
+        nothing shows that the state has officially established or designated the team.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="un-contacts">
+    <sch:title>CBM 16(a) and the UN POC directory: contacts at both levels, registered</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:let name="contacts" value="d:pointsOfContact/d:contact"/>
+      <sch:let name="un" value="$contacts[d:directory/@name = 'UN-POC']"/>
+      <sch:assert id="UN-014" role="warning" properties="GGE2015-16a OEWG2021-POC GGE2013-POC" diagnostics="UN-014-fix"
+        subject="(. | d:pointsOfContact)[last()]"
+        test="$contacts[@level = 'policy' or @level = 'diplomatic'] and $contacts[@level = 'technical']">
+        <sch:value-of select="d:state/d:name"/> lacks a point of contact at
+        <sch:value-of select="normalize-space(concat(
+          substring('policy or diplomatic level', 1, 100 * not($contacts[@level = 'policy' or @level = 'diplomatic'])),
+          substring(' and at', 1, 20 * (not($contacts[@level = 'policy' or @level = 'diplomatic']) and not($contacts[@level = 'technical']))),
+          substring(' technical level', 1, 20 * not($contacts[@level = 'technical']))))"/>
+        (contacts declared: <sch:value-of select="nc:first-non-empty(normalize-space(concat($contacts[1]/@id, ' ', $contacts[1]/@level, ' ', $contacts[2]/@id, ' ', $contacts[2]/@level, ' ', $contacts[3]/@id, ' ', $contacts[3]/@level)), 'none')"/>).</sch:assert>
+      <sch:assert id="UN-015" role="warning" properties="OEWG-APR2022-DIR OEWG-APR2023-CBM1" diagnostics="UN-015-fix"
+        subject="(. | d:pointsOfContact)[last()]"
+        test="not($contacts) or $un">
+        None of the <sch:value-of select="count($contacts)"/> contacts is registered in the UN global
+        directory of points of contact (directory name="UN-POC").</sch:assert>
+      <sch:assert id="UN-016" role="warning" properties="OEWG-APR2023-ANNEX" diagnostics="UN-016-fix"
+        subject="(. | d:pointsOfContact)[last()]"
+        test="not($un) or ($un[@level = 'diplomatic'] and $un[@level = 'technical'])">
+        The UN directory lists only <sch:value-of select="normalize-space(concat($un[1]/@id, ' (', $un[1]/@level, ') ', $un[2]/@id, substring(concat(' (', $un[2]/@level, ')'), 1, 100 * boolean($un[2]))))"/>;
+        it lacks the <sch:value-of select="normalize-space(concat(substring('diplomatic ', 1, 20 * not($un[@level = 'diplomatic'])), substring('and ', 1, 10 * (not($un[@level = 'diplomatic']) and not($un[@level = 'technical']))), substring('technical', 1, 20 * not($un[@level = 'technical']))))"/>
+        half of the diplomatic and technical pair states are encouraged to nominate.</sch:assert>
+      <sch:assert id="UN-017" role="info" properties="ARF-POCDIR" diagnostics="UN-017-fix"
+        subject="(. | d:pointsOfContact)[last()]"
+        test="not(d:state/d:memberOf/@organization = 'ARF') or $contacts[d:directory/@name = 'ARF']">
+        <sch:value-of select="d:state/d:name"/> participates in the ASEAN Regional Forum, but no contact is
+        listed in the ARF directory of ICT-security points of contact (directory name="ARF").</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="un-contact-freshness">
+    <sch:title>Contacts are kept current and answer the UN communication checks</sch:title>
+    <sch:rule context="d:pointsOfContact/d:contact">
+      <sch:let name="listed" value="boolean(d:directory[@name = 'UN-POC'])"/>
+      <sch:let name="updated" value="number(translate(substring(@lastUpdated, 1, 10), '-', ''))"/>
+      <sch:let name="verified" value="number(translate(substring(@lastVerified, 1, 10), '-', ''))"/>
+      <sch:let name="pinged" value="number(translate(substring(@lastPingAnswered, 1, 10), '-', ''))"/>
+      <sch:let name="registered" value="number(translate(substring(d:directory[@name = 'UN-POC'][1]/@registered, 1, 10), '-', ''))"/>
+      <sch:let name="who" value="concat(translate(substring(@level, 1, 1), 'pdtl', 'PDTL'), substring(@level, 2), ' contact ', @id)"/>
+      <sch:assert id="UN-018" role="warning" properties="OEWG-APR2023-ANNEX" diagnostics="UN-018-fix"
+        test="not($listed) or @lastUpdated">
+        <sch:value-of select="$who"/> is listed in the UN directory but gives no lastUpdated date, so nobody
+        can tell whether the entry is current.</sch:assert>
+      <sch:assert id="UN-019" role="warning" properties="OEWG-APR2023-ANNEX OSCE-CBM08" diagnostics="UN-019-fix"
+        test="not(@lastUpdated) or not($updated &lt; $yearAgo)">
+        <sch:value-of select="$who"/> was last updated on <sch:value-of select="@lastUpdated"/>, more than
+        12 months before the check date <sch:value-of select="$asOf"/>.</sch:assert>
+      <sch:assert id="UN-020" role="warning" properties="UNPOC-PING" diagnostics="UN-020-fix"
+        test="not(@lastVerified) or not($verified &lt; $yearAgo)">
+        <sch:value-of select="$who"/> was last shown to work on <sch:value-of select="@lastVerified"/>, more
+        than 12 months before the check date <sch:value-of select="$asOf"/>.</sch:assert>
+      <sch:assert id="UN-021" role="warning" properties="UNPOC-PING" diagnostics="UN-021-fix"
+        test="not($listed) or (@lastPingAnswered and not($pinged &lt; $halfYearAgo)) or (not(@lastPingAnswered) and $registered &gt;= $halfYearAgo)">
+        <sch:value-of select="$who"/> is listed in the UN directory but
+        <sch:value-of select="substring(concat('has no answered communication check on record, although it was registered more than 6 months before the check date ', $asOf, substring(' (or gives no registration date)', 1, 100 * not($registered = $registered))), 1, 1000 * not(@lastPingAnswered))"/><sch:value-of select="substring(concat('last answered a communication check on ', @lastPingAnswered, ', more than 6 months before the check date ', $asOf), 1, 1000 * boolean(@lastPingAnswered))"/>.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="un-critical-infrastructure">
+    <sch:title>Norm 13(g) and the CI CBM: categories declared, defined and protected</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:assert id="UN-022" role="warning" properties="GGE2015-16-ci" diagnostics="UN-022-fix"
+        subject="(. | d:criticalInfrastructure)[last()]"
+        test="d:criticalInfrastructure/d:sector[nc:in-vocabulary(@category, 'facility-categories')]">
+        <sch:value-of select="d:state/d:name"/> designates no critical-infrastructure sector with a
+        category of the vocabulary (sectors declared: <sch:value-of select="count(d:criticalInfrastructure/d:sector)"/>).</sch:assert>
+      <sch:assert id="UN-023" role="warning" properties="GGE2015-13g GGE2021-13g" diagnostics="UN-023-fix"
+        subject="(. | d:criticalInfrastructure)[last()]"
+        test="d:criticalInfrastructure/d:definition">
+        <sch:value-of select="d:state/d:name"/> gives no national definition of critical infrastructure.</sch:assert>
+      <sch:assert id="UN-025" role="warning" properties="GGE2015-13g" diagnostics="UN-025-fix"
+        subject="(. | d:criticalInfrastructure)[last()]"
+        test="d:criticalInfrastructure/d:protectionMeasure[d:legalBasis]">
+        <sch:value-of select="d:state/d:name"/> declares no measure protecting its critical infrastructure
+        that rests on a law or policy (protection measures declared:
+        <sch:value-of select="count(d:criticalInfrastructure/d:protectionMeasure)"/>, none with a legalBasis).</sch:assert>
+    </sch:rule>
+    <sch:rule context="d:criticalInfrastructure/d:definition">
+      <sch:assert id="UN-024" role="warning" properties="GGE2021-13g" diagnostics="UN-024-fix"
+        test="d:criterion[normalize-space()]">
+        The national definition of critical infrastructure states no criteria for designating it.</sch:assert>
+    </sch:rule>
+    <sch:rule context="d:criticalInfrastructure/d:sector">
+      <sch:assert id="UN-026" role="warning" properties="GGE2015-16-ci" diagnostics="UN-026-fix"
+        test="d:legalBasis or ../d:protectionMeasure[d:legalBasis][not(d:categoryRef) or nc:is-within(current()/@category, d:categoryRef/@ref, 'facility-categories')]">
+        Sector <sch:value-of select="@category"/> is designated without a legal basis, and no protection
+        measure with a legal basis covers it.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:pattern id="un-ci-coverage">
+    <sch:title>GGE 2021 guidance on 13(f): coverage of the example sectors</sch:title>
+    <sch:rule context="d:criticalInfrastructure[d:sector]">
+      <sch:let name="s" value="d:sector/@category"/>
+      <sch:let name="missing" value="normalize-space(concat(
+          substring('healthcare ', 1, 50 * not(nc:is-within($s, 'healthcare', 'facility-categories'))),
+          substring('energy ', 1, 50 * not(nc:is-within($s, 'energy', 'facility-categories'))),
+          substring('water-sanitation ', 1, 50 * not(nc:is-within($s, 'water-sanitation', 'facility-categories'))),
+          substring('education ', 1, 50 * not(nc:is-within($s, 'education', 'facility-categories'))),
+          substring('financial-services ', 1, 50 * not(nc:is-within($s, 'financial-services', 'facility-categories'))),
+          substring('transportation ', 1, 50 * not(nc:is-within($s, 'transportation', 'facility-categories'))),
+          substring('telecommunications ', 1, 50 * not(nc:is-within($s, 'telecommunications', 'facility-categories'))),
+          substring('electoral-infrastructure ', 1, 50 * not(nc:is-within($s, 'electoral-infrastructure', 'facility-categories'))),
+          substring('internet-public-core', 1, 50 * not(nc:is-within($s, 'internet-public-core', 'facility-categories')))))"/>
+      <sch:assert id="UN-027" role="info" properties="GGE2021-13f OEWG2021-18" diagnostics="UN-027-fix"
+        test="$missing = ''">
+        Of the sectors the UN reports give as examples of critical infrastructure, the declaration does not
+        designate: <sch:value-of select="$missing"/>. The choice is the state's.</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="un-assistance">
+    <sch:title>Norm 13(h): a channel for assistance requests with an acknowledgement target</sch:title>
+    <sch:rule context="d:declaration">
+      <sch:assert id="UN-028" role="warning" properties="GGE2015-13h GGE2021-13h" diagnostics="UN-028-fix"
+        subject="(. | d:pointsOfContact)[last()]"
+        test="d:pointsOfContact/d:assistanceRequestChannel">
+        <sch:value-of select="d:state/d:name"/> declares no channel through which another state can ask for
+        help when its critical infrastructure is attacked (assistanceRequestChannel).</sch:assert>
+    </sch:rule>
+    <sch:rule context="d:assistanceRequestChannel">
+      <sch:assert id="UN-029" role="warning" properties="GGE2015-13h GGE2021-13h" diagnostics="UN-029-fix"
+        test="@ackTargetHours">
+        The assistance-request channel<sch:value-of select="substring(concat(' handled by contact ', @contactRef), 1, 100 * boolean(@contactRef))"/>
+        declares no acknowledgement target (ackTargetHours): a requesting state cannot tell when to expect
+        an answer.</sch:assert>
+      <sch:report id="UN-030" role="info" properties="GGE2021-13h" diagnostics="UN-030-fix"
+        test="@ackTargetHours &gt; 72">
+        The assistance-request channel promises acknowledgement only within
+        <sch:value-of select="@ackTargetHours"/> hours; 24 to 72 hours is the usual benchmark (a suggestion of
+        the reference, not a figure of the sources).</sch:report>
+    </sch:rule>
+  </sch:pattern>
+
+  <!-- ================================================================== -->
+  <sch:pattern id="un-cert-cooperation">
+    <sch:title>Norm 13(j) and CBM 17(d): vulnerability disclosure and CERT cooperation</sch:title>
+    <sch:rule context="d:nationalCert/d:profile">
+      <sch:assert id="UN-031" role="info" properties="GGE2015-13j" diagnostics="UN-031-fix"
+        test="nc:is-url(d:policies/d:vulnerabilityDisclosure/@url)">
+        National CERT <sch:value-of select="../@id"/> publishes no coordinated vulnerability-disclosure
+        policy (policies/vulnerabilityDisclosure/@url).</sch:assert>
+      <sch:assert id="UN-032" role="info" properties="GGE2015-17d" diagnostics="UN-032-fix"
+        test="d:memberships/d:membership">
+        National CERT <sch:value-of select="../@id"/> declares no membership of a CERT cooperation network
+        (such as FIRST or a regional network).</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+
+  <sch:properties>
+    <sch:property id="GGE2015-13f" role="citation">A/70/174 para. 13(f) (2015): no ICT activity that intentionally damages critical infrastructure (verified).</sch:property>
+    <sch:property id="GGE2015-13g" role="citation">A/70/174 para. 13(g) (2015): protect one's own critical infrastructure (verified).</sch:property>
+    <sch:property id="GGE2015-13h" role="citation">A/70/174 para. 13(h) (2015): respond to requests for assistance (verified).</sch:property>
+    <sch:property id="GGE2015-13j" role="citation">A/70/174 para. 13(j) (2015): responsible reporting of ICT vulnerabilities (verified).</sch:property>
+    <sch:property id="GGE2015-13k" role="citation">A/70/174 para. 13(k) (2015): do not harm emergency response teams, do not misuse one's own (verified).</sch:property>
+    <sch:property id="GGE2015-13k-ci" role="citation">A/70/174 para. 13(k) (2015), read as protecting CERT infrastructure (verified).</sch:property>
+    <sch:property id="GGE2015-16-ci" role="citation">A/70/174 para. 16 (2015), CBM on sharing national views of critical infrastructure (content recalled; sub-letter unverified).</sch:property>
+    <sch:property id="GGE2015-16a" role="citation">A/70/174 para. 16(a) (2015): points of contact at policy and technical level (text verified; sub-letter recalled).</sch:property>
+    <sch:property id="GGE2015-17c" role="citation">A/70/174 para. 17(c) (2015): establish or designate a national CERT/CSIRT (recalled).</sch:property>
+    <sch:property id="GGE2015-17c-ci" role="citation">A/70/174 para. 17(c) (2015): states may count their CERTs as critical infrastructure (recalled).</sch:property>
+    <sch:property id="GGE2015-17d" role="citation">A/70/174 para. 17(d) (2015): expand CERT/CSIRT cooperation (recalled).</sch:property>
+    <sch:property id="GGE2013-POC" role="citation">A/68/98 para. 26 (2013): exchange information on national points of contact (paragraph letter unverified).</sch:property>
+    <sch:property id="GGE2021-13f" role="citation">A/76/135 (2021), guidance on norm 13(f): examples of critical infrastructure (example list and paragraph numbers recalled).</sch:property>
+    <sch:property id="GGE2021-13g" role="citation">A/76/135 (2021), guidance on norm 13(g): designate CI and set criteria (paragraph numbers recalled).</sch:property>
+    <sch:property id="GGE2021-13h" role="citation">A/76/135 (2021), guidance on norm 13(h): structures for assistance requests (acknowledgement detail unverified; no time figure in the source).</sch:property>
+    <sch:property id="GGE2021-13k" role="citation">A/76/135 (2021), guidance on norm 13(k): keep CERTs out of politicization (paragraph numbers recalled; partly unverified).</sch:property>
+    <sch:property id="OEWG2021-18" role="citation">A/75/816 para. 18 (2021): threats to critical infrastructure, examples of CI (content and paragraph number recalled).</sch:property>
+    <sch:property id="OEWG2021-POC" role="citation">A/75/816 (2021), CBM section: national points of contact of several kinds (list of POC types recalled).</sch:property>
+    <sch:property id="OEWG-APR2022-DIR" role="citation">A/77/275 (2022): the global intergovernmental directory of points of contact (verified).</sch:property>
+    <sch:property id="OEWG-APR2023-ANNEX" role="citation">A/78/265 annex (2023): elements of the POC directory, a diplomatic and a technical contact kept current (pairing recalled; element list unverified).</sch:property>
+    <sch:property id="OEWG-APR2023-CBM1" role="citation">A/78/265 annex (2023), global CBM 1: nominate national points of contact to the directory (unverified).</sch:property>
+    <sch:property id="UNPOC-PING" role="citation">A/79/214 (2024): communication checks of the UN POC directory (first ping date verified; frequency and rules unverified).</sch:property>
+    <sch:property id="OSCE-CBM08" role="citation">PC.DEC/1106 CBM 8 (2013): contact data updated every year (recalled), used here as the freshness benchmark for every state.</sch:property>
+    <sch:property id="ARF-POCDIR" role="citation">ASEAN Regional Forum directory of ICT-security points of contact (unverified: existence believed, date and fields not confirmed).</sch:property>
+  </sch:properties>
+
+  <sch:diagnostics>
+    <sch:diagnostic id="UN-001-fix" role="fix">Add an endorsement of GGE2015 (or GGE2015-13f), or a commitment with norm="GGE2015-13f" stating the state's undertaking.</sch:diagnostic>
+    <sch:diagnostic id="UN-002-fix" role="fix">Remove the target from the permitted-targets clause, or explain why the state would attack infrastructure it designates as critical itself; the two parts of the declaration must agree.</sch:diagnostic>
+    <sch:diagnostic id="UN-003-fix" role="fix">Remove the category from the permitted targets, or narrow it to objects that are not critical infrastructure serving the public.</sch:diagnostic>
+    <sch:diagnostic id="UN-004-fix" role="fix">Reconcile the doctrine with the 13(f) commitment: remove the critical-infrastructure category from the permitted targets.</sch:diagnostic>
+    <sch:diagnostic id="UN-005-fix" role="fix">Add a clause kind="ihl-applicability" with applies="true" to the doctrine.</sch:diagnostic>
+    <sch:diagnostic id="UN-006-fix" role="fix">Add an endorsement of GGE2015 (or GGE2015-13k), or a commitment with norm="GGE2015-13k".</sch:diagnostic>
+    <sch:diagnostic id="UN-007-fix" role="fix">Remove cert-infrastructure (or the CERT facility) from the permitted targets and declare it off limits.</sch:diagnostic>
+    <sch:diagnostic id="UN-008-fix" role="fix">Describe the team's mandate as defensive incident response; move offensive, intelligence or law-enforcement tasks to other bodies, or explain in the text why the keyword does not mean such tasking.</sch:diagnostic>
+    <sch:diagnostic id="UN-009-fix" role="fix">Add offLimits/categoryRef ref="cert-infrastructure" basis="GGE2015-13k".</sch:diagnostic>
+    <sch:diagnostic id="UN-010-fix" role="fix">Consider designating a sector category="cert-infrastructure" with its legal basis.</sch:diagnostic>
+    <sch:diagnostic id="UN-011-fix" role="fix">Add a nationalCert with its designating act and RFC 2350 profile.</sch:diagnostic>
+    <sch:diagnostic id="UN-012-fix" role="fix">Add designatingAct with the official reference (number), date and type of the act that establishes or designates the team.</sch:diagnostic>
+    <sch:diagnostic id="UN-013-fix" role="fix">Declare the national CERT and a technical contact with certRef set to its id (usually the CERT's duty officer).</sch:diagnostic>
+    <sch:diagnostic id="UN-014-fix" role="fix">Name at least one contact at policy or diplomatic level and one at technical level.</sch:diagnostic>
+    <sch:diagnostic id="UN-015-fix" role="fix">Nominate contacts to the UN directory (through UNODA) and record it with directory name="UN-POC" and the registration date.</sch:diagnostic>
+    <sch:diagnostic id="UN-016-fix" role="fix">Register both a diplomatic and a technical contact in the UN directory.</sch:diagnostic>
+    <sch:diagnostic id="UN-017-fix" role="fix">List the ARF directory entry with directory name="ARF", or state that the state has not nominated one.</sch:diagnostic>
+    <sch:diagnostic id="UN-018-fix" role="fix">Add lastUpdated with the date the entry was last changed or reconfirmed.</sch:diagnostic>
+    <sch:diagnostic id="UN-019-fix" role="fix">Reconfirm the contact data, update the directories and set lastUpdated.</sch:diagnostic>
+    <sch:diagnostic id="UN-020-fix" role="fix">Test the contact (a call or e-mail that is answered) and set lastVerified.</sch:diagnostic>
+    <sch:diagnostic id="UN-021-fix" role="fix">Make sure the contact answers UNODA's communication checks and record the date in lastPingAnswered.</sch:diagnostic>
+    <sch:diagnostic id="UN-022-fix" role="fix">Add criticalInfrastructure/sector elements with categories of Rules/vocabularies/facility-categories.xml.</sch:diagnostic>
+    <sch:diagnostic id="UN-023-fix" role="fix">Add criticalInfrastructure/definition with the national definition, its criteria and legal basis.</sch:diagnostic>
+    <sch:diagnostic id="UN-024-fix" role="fix">Add definition/criterion elements with the designation criteria (thresholds, population served, cascading effects).</sch:diagnostic>
+    <sch:diagnostic id="UN-025-fix" role="fix">Add a protectionMeasure with the law or policy it rests on (legalBasis).</sch:diagnostic>
+    <sch:diagnostic id="UN-026-fix" role="fix">Give the sector the legalBasis that designates it, or a protection measure with a legal basis covering it.</sch:diagnostic>
+    <sch:diagnostic id="UN-027-fix" role="fix">Consider whether the missing sectors are critical for the state; designate those that are.</sch:diagnostic>
+    <sch:diagnostic id="UN-028-fix" role="fix">Add pointsOfContact/assistanceRequestChannel with the contact that handles requests and an ackTargetHours.</sch:diagnostic>
+    <sch:diagnostic id="UN-029-fix" role="fix">Add ackTargetHours with the acknowledgement time the state commits to (for example 24).</sch:diagnostic>
+    <sch:diagnostic id="UN-030-fix" role="fix">Consider a shorter acknowledgement target; an acknowledgement is only a receipt, not the answer.</sch:diagnostic>
+    <sch:diagnostic id="UN-031-fix" role="fix">Publish a coordinated vulnerability-disclosure policy and give its URL in policies/vulnerabilityDisclosure/@url.</sch:diagnostic>
+    <sch:diagnostic id="UN-032-fix" role="fix">Record the team's memberships (FIRST, regional or sectoral networks) in profile/memberships.</sch:diagnostic>
   </sch:diagnostics>
 </sch:schema>
 

@@ -69,7 +69,7 @@ public struct HTMLReporter: Reporter {
       out += "<p class=\"clean\">No findings: this declaration meets every rule that was checked.</p></section>"
       return out
     }
-    let lines = sourceLines(report.input)
+    let lines = report.parsed ? sourceLines(report.input) : nil
     // Group by the first norm cited; findings without a norm (input, XML, schema) first.
     var groups: [(key: String, findings: [Finding])] = []
     for finding in report.findings.sorted(by: { ($0.severity, $1.line) > ($1.severity, $0.line) }) {
@@ -131,10 +131,14 @@ public struct HTMLReporter: Reporter {
     return out + "</article>"
   }
 
+  /// The lines of a checked input, to quote; nothing for standard input, anything that is not
+  /// a regular file, or a file over 64 MiB (checked before reading a byte).
   private func sourceLines(_ path: String) -> [Substring]? {
-    guard path != "<stdin>", let data = FileManager.default.contents(atPath: path), data.count < 64 << 20 else {
-      return nil
-    }
+    guard path != "<stdin>", let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+      attributes[.type] as? FileAttributeType == .typeRegular,
+      let size = attributes[.size] as? NSNumber, size.intValue <= 64 << 20,
+      let data = FileManager.default.contents(atPath: path)
+    else { return nil }
     return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
   }
 

@@ -22,6 +22,31 @@ public struct TextReporter: Reporter {
     self.quiet = quiet
   }
 
+  /// Text from inputs (file names, messages built from document content) with control
+  /// characters shown as escapes, so that it can neither start a new line (a CI workflow
+  /// command, a forged finding) nor drive the terminal.
+  static func printable(_ text: String) -> String {
+    func isControl(_ scalar: Unicode.Scalar) -> Bool {
+      scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+    }
+    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    var out = ""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\n": out += "\\n"
+      case "\t": out += "\\t"
+      case "\r": out += "\\r"
+      default:
+        if isControl(scalar) {
+          out += "\\u{\(String(scalar.value, radix: 16))}"
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return out
+  }
+
   private func paint(_ text: String, _ code: String) -> String {
     colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
   }
@@ -40,26 +65,30 @@ public struct TextReporter: Reporter {
     var out = ""
     for report in run.reports {
       let findings = report.findings
-      let header = report.state.map { " (state \($0)\(report.cycle.map { ", cycle \($0)" } ?? ""))" } ?? ""
+      let header = Self.printable(
+        report.state.map { " (state \($0)\(report.cycle.map { ", cycle \($0)" } ?? ""))" } ?? "")
       if findings.isEmpty {
-        if !quiet { out += paint(report.input, "1") + header + ": no findings\n" }
+        if !quiet { out += paint(Self.printable(report.input), "1") + header + ": no findings\n" }
         continue
       }
-      if !quiet { out += paint(report.input, "1") + header + "\n" }
+      if !quiet { out += paint(Self.printable(report.input), "1") + header + "\n" }
       for finding in findings {
-        var position = finding.file
+        var position = Self.printable(finding.file)
         if finding.line > 0 {
           position += ":\(finding.line)"
           if finding.column > 0 { position += ":\(finding.column)" }
         }
-        var line = "\(position): \(label(finding.severity)): [\(finding.ruleID)] \(finding.message)"
+        var line =
+          "\(position): \(label(finding.severity)): [\(Self.printable(finding.ruleID))] \(Self.printable(finding.message))"
         if !finding.norms.isEmpty { line += " (" + finding.norms.map(run.citation).joined(separator: "; ") + ")" }
         if let waiver = finding.waiver {
-          line += paint(" [waived until \(waiver.expires): \(waiver.justification)]", "2")
+          line += paint(" [waived until \(waiver.expires): \(Self.printable(waiver.justification))]", "2")
         }
         if finding.baselined { line += paint(" [in baseline]", "2") }
         out += line + "\n"
-        if !quiet, let fix = finding.fix, !finding.isWaived { out += "    " + paint("fix:", "32") + " \(fix)\n" }
+        if !quiet, let fix = finding.fix, !finding.isWaived {
+          out += "    " + paint("fix:", "32") + " \(Self.printable(fix))\n"
+        }
       }
     }
     out += summaryLine(run)

@@ -66,6 +66,8 @@ public enum Resolver {
   public static let allPhases = "#ALL"
   /// The pseudo-phase that means the schema's `defaultPhase`.
   public static let defaultPhase = "#DEFAULT"
+  /// The longest chain of abstract rules extending each other that is resolved.
+  public static let maxExtendsDepth = 64
 
   /// Resolves `schema` for `phase` (`nil` or `#DEFAULT`: the schema's default phase, or all
   /// patterns when it names none).
@@ -168,6 +170,12 @@ public enum Resolver {
       case .extends(let id, let location):
         guard let base = abstractRules[id] else {
           problems.append(SchematronProblem(.unknownReference, "extends names no abstract rule '\(id)'", at: location))
+          continue
+        }
+        guard chain.count < Self.maxExtendsDepth else {
+          problems.append(
+            SchematronProblem(
+              .malformed, "extends chains deeper than \(Self.maxExtendsDepth) rules are not supported", at: location))
           continue
         }
         guard !chain.contains(id) else {
