@@ -159,6 +159,7 @@ private struct SyntaxParser {
   /// How deeply sub-expressions are nested right now; see ``maxDepth``.
   var depth = 0
   /// The deepest nesting of parentheses, predicates, arguments and unary minus accepted.
+  ///
   /// Real rules stay far below it; without a bound a hostile pack overflows the stack.
   static let maxDepth = 256
 

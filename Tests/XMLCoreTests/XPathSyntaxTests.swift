@@ -67,7 +67,9 @@ struct XPathSyntaxTests {
 
 @Suite("XPath parser limits")
 struct XPathParserLimitTests {
-  /// Found by fuzzing: deep nesting overflowed the stack. It must be a clear error instead.
+  /// Found by fuzzing: deep nesting overflowed the stack.
+  ///
+  /// It must be a clear error instead.
   @Test(arguments: [
     String(repeating: "(", count: 5_000) + "1" + String(repeating: ")", count: 5_000),
     String(repeating: "-", count: 50_000) + "1",
