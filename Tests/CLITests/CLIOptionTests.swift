@@ -142,6 +142,28 @@ struct CLIOptionTests {
     let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
     let states = try #require(object["states"] as? [[String: Any]])
     #expect(states.map { $0["state"] as? String } == ["XE"])
+    // The later cycle fixed the stale contacts and the expired key, and broke a reference.
+    let introduced = (states[0]["introduced"] as? [[String: Any]] ?? []).compactMap { $0["ruleId"] as? String }
+    let resolved = (states[0]["resolved"] as? [[String: Any]] ?? []).compactMap { $0["ruleId"] as? String }
+    let persisting = (states[0]["persisting"] as? [[String: Any]] ?? []).compactMap { $0["ruleId"] as? String }
+    #expect(introduced == ["INT-002"])
+    #expect(resolved.contains("CERT-008") && resolved.contains("UN-019"))
+    #expect(!persisting.isEmpty && !persisting.contains("CERT-008"))
+    // Directories of two cycles, paired by state code.
+    let directory = try Fixtures.makeTemporaryDirectory()
+    defer { Fixtures.removeTemporaryDirectory(directory) }
+    for (cycle, file) in [("2025", old), ("2026", new)] {
+      let folder = directory.appendingPathComponent(cycle)
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      try FileManager.default.copyItem(
+        atPath: Fixtures.path(file), toPath: folder.appendingPathComponent("estmark.xml").path)
+    }
+    let byDirectory = try cli.run([
+      "diff", "--fail-on", "error", directory.appendingPathComponent("2025").path,
+      directory.appendingPathComponent("2026").path,
+    ])
+    #expect(byDirectory.status == 1)  // an error was introduced
+    #expect(byDirectory.stdout.hasPrefix("XE: 1 introduced, 10 resolved"))
     let sarif = try cli.run(["diff", "--format", "sarif", old, new])
     #expect(sarif.stdout.contains("\"baselineState\""))
     let html = try cli.run(["diff", "--format", "html", old, new])
