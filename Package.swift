@@ -30,6 +30,13 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .executableTarget(
+      name: "normcheck-bench",
+      dependencies: [
+        "NormKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
     .target(name: "TestSupport", dependencies: ["XMLCore"], path: "Tests/TestSupport"),
     .testTarget(
       name: "SchematronTests",
