@@ -15,7 +15,11 @@ public final class Document {
   let elementInfo: [ElementInfo]
   /// The name the document was read under: a path, or `<stdin>`, or a caller-chosen name.
   public let sourceName: String
-  /// Warnings libxml2 reported while parsing (for example a non-absolute namespace URI).
+  /// Problems that did not stop the parse.
+  ///
+  /// libxml2's warnings (for example a non-absolute namespace URI), and one error of kind
+  /// ``XMLError/Kind/forbiddenAccess`` for each reference to an external entity: such
+  /// entities are never loaded, so the reference stands for nothing in the tree.
   public let warnings: [XMLError]
 
   init(pointer: xmlDocPtr, elementInfo: [ElementInfo], sourceName: String, warnings: [XMLError]) {

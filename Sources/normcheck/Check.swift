@@ -107,10 +107,11 @@ extension Normcheck {
 
     @Option(
       name: .customLong("max-eval-ops"),
-      help:
-        "XPath operations per file and pack at most, 0 for no limit (default \(CheckConfiguration.defaultOperationLimit))."
-    )
-    var maxEvalOps: UInt = CheckConfiguration.defaultOperationLimit
+      help: """
+        XPath operations per file and pack at most, 0 for no limit (default: \(CheckConfiguration.operationsPerElement) \
+        per element of the file, at least \(CheckConfiguration.minimumOperationBudget)).
+        """)
+    var maxEvalOps: UInt?
 
     func validate() throws {
       if paths.isEmpty { throw ValidationError("give at least one file, directory or - for standard input") }
