@@ -33,6 +33,18 @@ public final class Document {
     xmlFreeDoc(pointer)
   }
 
+  /// The elements by name, built by the first ``select(_:where:)``.
+  private var elementIndexStorage: ElementIndex?
+  /// Shared attribute indexes (``attributeIndex(of:attribute:)``).
+  var attributeIndexes: [AttributeIndexKey: [String: [xmlNodePtr]]] = [:]
+
+  func elementIndex() -> ElementIndex {
+    if let elementIndexStorage { return elementIndexStorage }
+    let index = ElementIndex(root: UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: xmlNode.self))
+    elementIndexStorage = index
+    return index
+  }
+
   /// Reads and parses the file at `path`.
   ///
   /// - Throws: ``XMLError`` of kind `.io` when the path is missing, not a regular file or

@@ -179,6 +179,31 @@ public struct Node: Hashable {
     return Int(bitPattern: raw)
   }
 
+  /// A document-order key for elements (their number, 0) and attributes (their element's
+  /// number, 1 + their index), or `nil` for other nodes.
+  var orderKey: (Int, Int)? {
+    if namespaceBinding != nil { return nil }
+    switch pointer.pointee.type {
+    case XML_ELEMENT_NODE:
+      guard let raw = pointer.pointee._private else { return nil }
+      return (Int(bitPattern: raw), 0)
+    case XML_ATTRIBUTE_NODE:
+      guard let owner = pointer.pointee.parent, owner.pointee.type == XML_ELEMENT_NODE,
+        let raw = owner.pointee._private
+      else { return nil }
+      var index = 1
+      var property = owner.pointee.properties
+      while let current = property {
+        if OpaquePointer(current) == OpaquePointer(pointer) { return (Int(bitPattern: raw), index) }
+        index += 1
+        property = current.pointee.next
+      }
+      return nil
+    default:
+      return nil
+    }
+  }
+
   /// The node's position in its document: file, line and column.
   public var location: SourceLocation {
     SourceLocation(file: document.sourceName, line: line, column: column)

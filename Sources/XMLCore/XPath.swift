@@ -414,6 +414,27 @@ private func xpathMessage(code: Int) -> String {
 extension XPathContext {
   /// `nodes` without duplicates, in document order (nodes of one document before another's).
   public func documentOrder(_ nodes: [Node]) -> [Node] {
+    guard nodes.count > 1 else { return nodes }
+    // Elements and attributes of parsed documents carry their document-order number (set by the
+    // parser's SAX hook): sort by it in Swift and drop neighbours with equal keys.
+    var keyed: [(order: Int, attribute: Int, node: Node)] = []
+    keyed.reserveCapacity(nodes.count)
+    let first = nodes[0].document
+    for node in nodes {
+      guard node.document === first, let key = node.orderKey else { break }
+      keyed.append((key.0, key.1, node))
+    }
+    if keyed.count == nodes.count {
+      keyed.sort { ($0.order, $0.attribute) < ($1.order, $1.attribute) }
+      var result: [Node] = []
+      result.reserveCapacity(keyed.count)
+      var previous: (Int, Int) = (-1, -1)
+      for item in keyed where (item.order, item.attribute) != previous {
+        result.append(item.node)
+        previous = (item.order, item.attribute)
+      }
+      return result
+    }
     var seen = Set<Node>()
     let unique = nodes.filter { seen.insert($0).inserted }
     guard unique.count > 1 else { return unique }

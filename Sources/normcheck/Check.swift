@@ -99,6 +99,12 @@ extension Normcheck {
     @Flag(name: .long, help: "Print per-file statistics (findings, XPath operations) on standard error.")
     var stats = false
 
+    @Flag(
+      name: .long,
+      help: "Print the slowest expressions of the packs (time, evaluations, where) on standard error, for pack authors."
+    )
+    var profile = false
+
     @Option(name: .customLong("max-input-size"), help: "Largest input accepted, in bytes (default 268435456).")
     var maxInputSize: Int = ParseLimits.default.maxInputBytes
 
@@ -172,10 +178,11 @@ extension Normcheck {
       } catch let error as NormKitError {
         throw ConfigurationError(error.description)
       }
-      let configuration = CheckConfiguration(
+      var configuration = CheckConfiguration(
         packs: packs, schema: noXsd ? nil : environment.declarationSchema, asOf: asOf,
         limits: ParseLimits(maxInputBytes: maxInputSize), maxFindings: maxFindings, operationLimit: maxEvalOps,
         wantSVRL: format == .svrl)
+      configuration.profile = profile
       let inputs = CheckInput.expand(paths)
       if inputs.isEmpty { throw ConfigurationError("no *.xml files found in \(paths.joined(separator: ", "))") }
       var reports = await Checker(configuration).check(inputs, jobs: jobs)
@@ -186,6 +193,7 @@ extension Normcheck {
           )
         }
       }
+      if profile { FileHandle.standardError.write(Data(ProfileReport.render(reports).utf8)) }
       if let waiverSet {
         let problems = waiverSet.apply(to: &reports, today: Self.today(), strict: strictWaivers)
         reports.append(problems)

@@ -88,6 +88,8 @@ public struct CheckConfiguration: Sendable {
   }
   /// Produce SVRL per pack.
   public var wantSVRL: Bool
+  /// Measure the time of every expression of every pack (``DocumentReport/profile``).
+  public var profile: Bool = false
 
   /// Creates a configuration.
   public init(
@@ -200,9 +202,10 @@ public struct Checker: Sendable {
       let options = Evaluator.Options(
         parameters: ["as-of": .string(asOf)], maxFindings: configuration.maxFindings,
         operationLimit: budget, recordFiredRules: configuration.wantSVRL,
-        parseLimits: configuration.limits)
+        parseLimits: configuration.limits, profile: configuration.profile)
       let result = Evaluator(pack.schema).validate(document, options: options)
       report.operationCount += result.operationCount
+      report.profile += result.profile.map { PackProfileEntry(pack: pack.id, entry: $0) }
       for applied in result.appliedRules {
         for assertion in pack.schema.resolved.patterns[applied.pattern].rules[applied.rule].assertions {
           if let id = assertion.id { report.applicableRules.insert(id) }
