@@ -2964,12 +2964,12 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
     <sch:title>Local ids are unique within the declaration</sch:title>
     <sch:rule context="d:criticalInfrastructure/d:facility | d:pointsOfContact/d:contact | d:doctrines/d:doctrine
         | d:doctrine/d:clause[@id] | d:criticalInfrastructure/d:protectionMeasure[@id] | d:declaration/d:nationalCert">
-      <sch:let name="first" value="key('local-id', @id)[1]"/>
+      <!-- One key() call per element in the common case: [2] is empty unless the id is shared. -->
       <sch:report id="INT-001" role="error" properties="GGE2015-16-ci GGE2015-16a" diagnostics="INT-001-fix"
-        test="generate-id($first) != generate-id(.)">
+        test="key('local-id', @id)[2] and generate-id(key('local-id', @id)[1]) != generate-id(.)">
         Duplicate id <sch:value-of select="@id"/>: this <sch:value-of select="local-name()"/>
         <sch:value-of select="substring(concat(' (', @name, ')'), 1, 1000 * boolean(@name))"/> reuses the id
-        of an earlier <sch:value-of select="local-name($first)"/><sch:value-of select="substring(concat(' (', $first/@name, ')'), 1, 1000 * boolean($first/@name))"/>;
+        of an earlier <sch:value-of select="local-name(key('local-id', @id)[1])"/><sch:value-of select="substring(concat(' (', key('local-id', @id)[1]/@name, ')'), 1, 1000 * boolean(key('local-id', @id)[1]/@name))"/>;
         references to <sch:value-of select="@id"/> and comparisons across cycles become ambiguous
         (<sch:value-of select="count(key('local-id', @id))"/> elements share it).</sch:report>
     </sch:rule>
