@@ -185,7 +185,15 @@ extension Normcheck {
       configuration.profile = profile
       let inputs = CheckInput.expand(paths)
       if inputs.isEmpty { throw ConfigurationError("no *.xml files found in \(paths.joined(separator: ", "))") }
-      var reports = await Checker(configuration).check(inputs, jobs: jobs)
+      let checker = Checker(configuration)
+      var reports: [DocumentReport]
+      if inputs.count == 1 {
+        // On the main thread, whose heap grows cheaply (see tuneAllocator).
+        let input = inputs[0]
+        reports = await MainActor.run { [checker.check(input)] }
+      } else {
+        reports = await checker.check(inputs, jobs: jobs)
+      }
       if stats {
         for report in reports {
           FileHandle.standardError.write(
