@@ -36,7 +36,7 @@ public final class Document {
   /// The elements by name, built by the first ``select(_:where:)``.
   private var elementIndexStorage: ElementIndex?
   /// Shared attribute indexes (``attributeIndex(of:attribute:)``).
-  var attributeIndexes: [AttributeIndexKey: [String: [xmlNodePtr]]] = [:]
+  var attributeIndexes: [AttributeIndexKey: AttributeTable] = [:]
 
   func elementIndex() -> ElementIndex {
     if let elementIndexStorage { return elementIndexStorage }

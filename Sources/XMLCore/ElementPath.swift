@@ -175,6 +175,17 @@ extension Document {
     return result
   }
 
+  /// An attribute's value: read from its single text child when it has one, else through libxml2.
+  static func value(of attribute: xmlAttrPtr) -> String? {
+    if let text = attribute.pointee.children, text.pointee.next == nil, text.pointee.type == XML_TEXT_NODE {
+      return text.pointee.content.map { String(cString: $0) } ?? ""
+    }
+    let node = UnsafeMutableRawPointer(attribute).assumingMemoryBound(to: xmlNode.self)
+    guard let value = xmlNodeGetContent(node) else { return nil }
+    defer { LibXML2.free(value) }
+    return String(cString: value)
+  }
+
   func attributeMatches(_ attribute: xmlAttrPtr, _ test: ElementPath.Test) -> Bool {
     if test.anyNamespace { return true }
     let href = attribute.pointee.ns?.pointee.href
@@ -193,12 +204,21 @@ extension Document {
 public struct AttributeIndex {
   /// The document the nodes belong to.
   public let document: Document
-  let table: [String: [xmlNodePtr]]
+  let table: AttributeTable
 
   /// The elements whose attribute has `value`, in document order.
   public subscript(value: String) -> [Node] {
-    table[value]?.map { Node(document: document, pointer: $0) } ?? []
+    guard let first = table.first[value] else { return [] }
+    guard let more = table.more[value] else { return [Node(document: document, pointer: first)] }
+    return ([first] + more).map { Node(document: document, pointer: $0) }
   }
+}
+
+/// Attribute value → elements: the first element inline, the rare others apart, so that an
+/// index of unique ids costs one dictionary entry per element and no array each.
+struct AttributeTable {
+  var first: [String: xmlNodePtr] = [:]
+  var more: [String: [xmlNodePtr]] = [:]
 }
 
 /// What identifies a shared ``AttributeIndex``.
@@ -214,7 +234,7 @@ extension Document {
     precondition(path.filtered.isEmpty && path.attribute == nil, "an attribute index needs a path without predicates")
     let key = AttributeIndexKey(path: path, attribute: attribute)
     if let table = attributeIndexes[key] { return AttributeIndex(document: self, table: table) }
-    var table: [String: [xmlNodePtr]] = [:]
+    var table = AttributeTable()
     let index = elementIndex()
     let elements: [xmlNodePtr]
     if path.steps.count == 1 {
@@ -224,13 +244,16 @@ extension Document {
     } else {
       elements = select(path) { _, _ in true }.map(\.pointer)
     }
+    table.first.reserveCapacity(elements.count)
     for element in elements {
       var property = element.pointee.properties
       while let current = property {
-        let node = UnsafeMutableRawPointer(current).assumingMemoryBound(to: xmlNode.self)
-        if attributeMatches(current, attribute), let value = xmlNodeGetContent(node) {
-          table[String(cString: value), default: []].append(element)
-          LibXML2.free(value)
+        if attributeMatches(current, attribute), let value = Self.value(of: current) {
+          if table.first[value] == nil {
+            table.first[value] = element
+          } else {
+            table.more[value, default: []].append(element)
+          }
         }
         property = current.pointee.next
       }

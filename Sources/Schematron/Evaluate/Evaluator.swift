@@ -123,7 +123,7 @@ final class DocumentRun {
     /// Expressions rewritten by the lookup optimizer: original → evaluated source.
     var rewritten: [String: String] = [:]
     /// Per-document indexes of the lookups, built on first use.
-    var lookupIndexes: [Int: [String: [Node]]] = [:]
+    var lookupIndexes: [Int: KeyIndex] = [:]
 
     func compiled(_ source: String) throws -> XPathExpression {
       if let cached = expressions[source] { return cached }
@@ -491,20 +491,30 @@ final class DocumentRun {
       }
       let prefix = parent.stableID + "\u{0}"
       let before = axis == "preceding-sibling"
-      let nodes = strings.flatMap { index[prefix + $0] ?? [] }.filter { node in
+      let nodes = strings.flatMap { index[prefix + $0] }.filter { node in
         guard let other = node.documentPosition else { return false }
         return before ? other < position : other > position
       }
       return .nodeSet(strings.count == 1 ? nodes : session.context.documentOrder(nodes))
     }
-    if strings.count == 1 { return .nodeSet(index[strings[0]] ?? []) }
-    return .nodeSet(session.context.documentOrder(strings.flatMap { index[$0] ?? [] }))
+    if strings.count == 1 { return .nodeSet(index[strings[0]]) }
+    return .nodeSet(session.context.documentOrder(strings.flatMap { index[$0] }))
   }
 
-  private func lookupIndex(_ number: Int, in session: Session) throws -> [String: [Node]] {
+  private func lookupIndex(_ number: Int, in session: Session) throws -> KeyIndex {
     if let index = session.lookupIndexes[number] { return index }
     let lookup = schema.lookups[number]
     let namespace = lookup.attribute.prefix.flatMap { schema.namespaces[$0] }
+    if lookup.siblingAxis == nil, let plan = ContextPlan(lookup.path, namespaces: schema.namespaces),
+      plan.path.filtered.isEmpty, plan.path.attribute == nil,
+      lookup.attribute.prefix == nil || namespace != nil
+    {
+      // The same index serves every lookup, key and pack that asks for this path and attribute.
+      let test = ElementPath.Test(namespace: namespace, localName: lookup.attribute.local)
+      let index = KeyIndex(shared: session.context.document.attributeIndex(of: plan.path, attribute: test))
+      session.lookupIndexes[number] = index
+      return index
+    }
     let nodes = try session.context.evaluate(XPathExpression(lookup.path), at: session.context.document.documentNode)
       .nodes
     var index: [String: [Node]] = [:]
@@ -518,8 +528,9 @@ final class DocumentRun {
         }
       }
     }
-    session.lookupIndexes[number] = index
-    return index
+    let result = KeyIndex(local: index)
+    session.lookupIndexes[number] = result
+    return result
   }
 
   /// The nodes of the union of `branches`, in document order, without duplicates.
