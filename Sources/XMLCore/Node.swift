@@ -92,6 +92,17 @@ public struct Node: Hashable {
   /// attributes, text, comments and processing instructions, the URI of namespace nodes.
   public var stringValue: String {
     if let namespaceBinding { return namespaceBinding.uri }
+    switch pointer.pointee.type {
+    case XML_ATTRIBUTE_NODE:
+      // Almost every attribute holds one text node: read it without libxml2's copy.
+      let attribute = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: xmlAttr.self)
+      if let value = Document.value(of: attribute) { return value }
+      return ""
+    case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
+      return pointer.pointee.content.map { String(cString: $0) } ?? ""
+    default:
+      break
+    }
     guard let content = xmlNodeGetContent(pointer) else { return "" }
     defer { LibXML2.free(content) }
     return String(cString: content)
