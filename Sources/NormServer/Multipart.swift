@@ -147,7 +147,8 @@ enum MediaType {
         scanner = scanner.dropFirst()
         while let character = scanner.first, character != "\"" {
           scanner = scanner.dropFirst()
-          if character == "\\", let escaped = scanner.first {
+          // A backslash escapes only a quote or a backslash: old browsers send Windows paths unescaped.
+          if character == "\\", let escaped = scanner.first, escaped == "\"" || escaped == "\\" {
             value.append(escaped)
             scanner = scanner.dropFirst()
           } else {

@@ -63,7 +63,7 @@ public struct NormServer: Sendable {
   /// The application: the router on `host:port`; `onRunning` learns the port actually bound.
   public func application(
     onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
-  ) -> some ApplicationProtocol {
+  ) -> Application<RouterResponder<BasicRequestContext>> {
     let configuration = service.configuration
     let logger = logger
     let maxBody = configuration.maxBodyBytes
@@ -348,19 +348,23 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
   {
     let started = ContinuousClock.now
     let accept = request.headers[.accept]
+    // Hummingbird puts a request id in the logger's metadata; a log handler that keeps no metadata loses it.
+    var context = context
+    let requestID = context.logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? RequestID().description
+    context.logger[metadataKey: "hb.request.id"] = .string(requestID)
     var response: Response
     do {
       response = try await next(request, context)
     } catch let error as APIError {
-      response = error.response(requestID: context.id, accept: accept)
+      response = error.response(requestID: requestID, accept: accept)
     } catch let error as any HTTPResponseError {
-      response = Self.translate(error.status, request: request).response(requestID: context.id, accept: accept)
+      response = Self.translate(error.status, request: request).response(requestID: requestID, accept: accept)
     } catch {
       context.logger.error("request failed", metadata: ["error": "\(error)"])
       response = APIError(.internalServerError, "The server failed on this request; the log has the details.")
-        .response(requestID: context.id, accept: accept)
+        .response(requestID: requestID, accept: accept)
     }
-    response.headers[NormServer.requestIDHeader] = context.id
+    response.headers[NormServer.requestIDHeader] = requestID
     response.headers[.xContentTypeOptions] = "nosniff"
     response.headers[.contentSecurityPolicy] =
       "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
