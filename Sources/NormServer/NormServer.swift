@@ -202,26 +202,28 @@ public struct NormServer: Sendable {
       let parts: [MultipartPart]
       do { parts = try Multipart.parse(bytes, boundary: boundary) } catch { throw fail(.badRequest, error.message) }
       var file: (name: String, data: Data)?
-      var emptyFile: String?
       var pasted: Data?
       for part in parts {
         switch part.name {
         case "file":
-          // A browser sends an empty file part when no file was chosen.
-          if !part.body.isEmpty {
+          // A browser sends `filename=""` and no content when no file was chosen; a chosen file,
+          // even an empty one, is checked (an empty document is an NC-XML finding, as on the command line).
+          if part.filename != "" || !part.body.isEmpty {
             file = (Self.reportName(part.filename), part.body)
-          } else if let filename = part.filename, !filename.isEmpty {
-            emptyFile = Self.reportName(filename)
           }
         case "xml":
-          if !String(decoding: part.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+          if !Self.isBlank(part.body) {
             pasted = part.body
           }
-        default:
+        case "format", "as-of", "phase", "packs":
           guard part.body.count <= 1024 else {
             throw fail(.badRequest, "The form field '\(part.name)' is longer than 1024 bytes.")
           }
           fields[part.name, default: []].append(String(decoding: part.body, as: UTF8.self))
+        default:
+          throw fail(
+            .badRequest,
+            "Unknown form field '\(part.name)': the form takes file, xml, format, as-of, phase and packs.")
         }
       }
       switch (file, pasted) {
@@ -230,13 +232,15 @@ public struct NormServer: Sendable {
       case (.some, .some):
         throw fail(.badRequest, "Choose a file or paste the XML, not both: clear one of them and submit again.")
       case (nil, nil):
-        if let emptyFile {
-          throw fail(.badRequest, "The file '\(emptyFile)' is empty: choose the declaration's XML file.")
-        }
         throw fail(
           .badRequest,
           "No declaration was sent: choose a file (form field 'file') or paste the XML (form field 'xml').")
       }
+    } else if mediaType.isEmpty && bytes.isEmpty {
+      throw fail(
+        .badRequest,
+        "The request has no body: send the declaration as the body with Content-Type application/xml, "
+          + "or as multipart/form-data (field 'file' or 'xml').")
     } else if mediaType.isEmpty || mediaType == "application/xml" || mediaType == "text/xml"
       || mediaType.hasSuffix("+xml") || mediaType == "application/octet-stream"
     {
@@ -248,22 +252,24 @@ public struct NormServer: Sendable {
         "Send the declaration as the body with Content-Type application/xml, or as multipart/form-data "
           + "(field 'file' or 'xml'); '\(mediaType)' is not accepted.")
     }
-    if document.isEmpty {
-      throw fail(.badRequest, "The declaration is empty: send the XML document as the request body.")
-    }
 
-    // Parameters: the query, else the form.
+    // Parameters, in the query or the form: every value given is validated, and the query's wins.
     let query = request.uri.queryParameters
-    let form = fields
-    func parameter(_ key: String) -> String? {
-      let value = query[key[...]].map(String.init) ?? form[key]?.first
-      return value.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
-    }
-    let format: ReportFormat
-    if let value = parameter("format") {
-      guard let chosen = ReportFormat(rawValue: value.lowercased()) else {
-        throw fail(.badRequest, "Unknown format '\(value)': use json, sarif, svrl or html.")
+    func values(_ key: String) throws(APIError) -> [String] {
+      let fromQuery = query[values: key[...]].map(String.init)
+      if fromQuery.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+        throw fail(.badRequest, "The \(key) parameter is empty: give a value or leave it out.")
       }
+      // The upload form's untouched date field arrives empty: no value.
+      let fromForm = (fields[key] ?? []).filter { !(key == "as-of" && $0.isEmpty) }
+      return fromQuery.isEmpty ? fromForm : fromQuery + fromForm
+    }
+    let formats = try values("format")
+    let format: ReportFormat
+    for value in formats where ReportFormat(rawValue: value.lowercased()) == nil {
+      throw fail(.badRequest, "Unknown format '\(value)': use json, sarif, svrl or html.")
+    }
+    if let value = formats.first, let chosen = ReportFormat(rawValue: value.lowercased()) {
       format = chosen
     } else if let negotiated = ReportFormat.negotiate(accept: request.headers[.accept]) {
       format = negotiated
@@ -273,20 +279,39 @@ public struct NormServer: Sendable {
         "The Accept header names no format this server writes: application/json, application/sarif+json, "
           + "application/xml (SVRL) or text/html; or use the format parameter.")
     }
-    let asOf = parameter("as-of")
-    if let asOf, !Self.isDate(asOf) {
-      throw fail(.badRequest, "as-of '\(asOf)' is not a date of the form YYYY-MM-DD.")
+    let dates = try values("as-of")
+    for value in dates where !Self.isDate(value) {
+      throw fail(.badRequest, "as-of '\(value)' is not a date of the form YYYY-MM-DD.")
     }
-    var packIDs: [String] = []
-    let packValues = query[values: "packs"].map(String.init) + (fields["packs"] ?? [])
-    for value in packValues {
-      for id in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
-      where !id.isEmpty && !packIDs.contains(id) {
-        packIDs.append(id)
+    let phases = try values("phase")
+    for value in phases where !service.phases.contains(value) {
+      throw fail(
+        .badRequest, "unknown phase '\(value)'; the packs define \(service.phases.joined(separator: ", "))")
+    }
+    // packs: the query's comma-separated list, else the form's checkboxes; each list without repeats.
+    func ids(_ values: [String]) -> [String] {
+      values.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+    }
+    _ = try values("packs")  // refuses an empty query value
+    let queryPacks = ids(query[values: "packs"].map(String.init))
+    let formPacks = ids(fields["packs"] ?? [])
+    let known = service.packs.map(\.id)
+    for list in [queryPacks, formPacks] {
+      let unknown = list.filter { !known.contains($0) }
+      if !unknown.isEmpty {
+        throw fail(
+          .badRequest,
+          "unknown pack \(unknown.map { "'\($0)'" }.joined(separator: ", ")); this server runs \(known.joined(separator: ", "))"
+        )
+      }
+      if let twice = list.first(where: { id in list.filter { $0 == id }.count > 1 }) {
+        throw fail(.badRequest, "The pack '\(twice)' is named more than once in packs.")
       }
     }
+    let packIDs = queryPacks.isEmpty ? formPacks : queryPacks
+    let asOf = dates.first
     let packs: [RulePack]
-    do { packs = try await service.packs(ids: packIDs, phase: parameter("phase")) } catch {
+    do { packs = try await service.packs(ids: packIDs, phase: phases.first) } catch {
       var error = error
       error.html = html
       throw error
@@ -316,6 +341,16 @@ public struct NormServer: Sendable {
   static let findingsHeader = HTTPField.Name("X-Normcheck-Findings")!
   static let referrerPolicyHeader = HTTPField.Name("Referrer-Policy")!
 
+  /// Whether `data` is empty or only white space, as ECMAScript's `\s` (which the OpenAPI document's patterns use) defines it.
+  static func isBlank(_ data: Data) -> Bool {
+    String(decoding: data, as: UTF8.self).unicodeScalars.allSatisfy {
+      switch $0.value {
+      case 0x09...0x0D, 0x20, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: true
+      default: false
+      }
+    }
+  }
+
   static func text(_ text: String, contentType: String) -> Response {
     Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
   }
@@ -331,8 +366,15 @@ public struct NormServer: Sendable {
     return printable.trimmingCharacters(in: .whitespaces).isEmpty ? "upload.xml" : printable
   }
 
+  /// Whether `text` is a calendar date written YYYY-MM-DD, as RFC 3339's full-date (2026-02-30 is not).
   static func isDate(_ text: String) -> Bool {
-    text.range(of: #"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"#, options: .regularExpression) != nil
+    guard text.range(of: #"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"#, options: .regularExpression) != nil
+    else { return false }
+    let parts = text.split(separator: "-").compactMap { Int($0) }
+    let (year, month, day) = (parts[0], parts[1], parts[2])
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return day <= days
   }
 }
 

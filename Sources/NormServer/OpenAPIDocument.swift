@@ -163,22 +163,12 @@ enum OpenAPIDocument {
               "content": {
                 "application/xml": {
                   "schema": {
-                    "type": "string",
-                    "minLength": 1
+                    "type": "string"
                   }
                 },
                 "multipart/form-data": {
                   "schema": {
                     "$ref": "#/components/schemas/Upload"
-                  },
-                  "encoding": {
-                    "file": {
-                      "contentType": "application/xml"
-                    },
-                    "packs": {
-                      "style": "form",
-                      "explode": true
-                    }
                   }
                 }
               }
@@ -221,7 +211,7 @@ enum OpenAPIDocument {
                 }
               },
               "400": {
-                "description": "Bad parameters, an empty document, a malformed multipart body, or both a file and pasted text.",
+                "description": "Bad parameters, a malformed multipart body, no document in the form, or both a file and pasted text.",
                 "headers": {
                   "X-Request-Id": {
                     "$ref": "#/components/headers/X-Request-Id"
@@ -551,21 +541,26 @@ enum OpenAPIDocument {
             "properties": {
               "file": {
                 "type": "string",
-                "format": "binary",
-                "minLength": 1,
-                "description": "The declaration file."
+                "description": "The declaration file (its XML text; a browser sends it as a file upload)."
               },
               "xml": {
                 "type": "string",
-                "minLength": 1,
-                "pattern": "\\S",
                 "description": "The declaration's XML text, pasted."
               },
               "format": {
                 "$ref": "#/components/schemas/Format"
               },
               "as-of": {
-                "$ref": "#/components/schemas/Date"
+                "description": "As the as-of parameter; empty (the upload form's untouched date field) means not given.",
+                "anyOf": [
+                  {
+                    "$ref": "#/components/schemas/Date"
+                  },
+                  {
+                    "type": "string",
+                    "maxLength": 0
+                  }
+                ]
               },
               "phase": {
                 "$ref": "#/components/schemas/Phase"
@@ -583,23 +578,31 @@ enum OpenAPIDocument {
                 "required": [
                   "file"
                 ],
-                "not": {
-                  "required": [
-                    "xml"
-                  ]
+                "properties": {
+                  "xml": {
+                    "type": "string",
+                    "pattern": "^\\s*$"
+                  }
                 }
               },
               {
                 "required": [
                   "xml"
                 ],
+                "properties": {
+                  "xml": {
+                    "type": "string",
+                    "pattern": "\\S"
+                  }
+                },
                 "not": {
                   "required": [
                     "file"
                   ]
                 }
               }
-            ]
+            ],
+            "description": "The declaration is in exactly one of file and xml. A blank xml field (the upload form's untouched text area) counts as not given; so does a file part with an empty filename and no content (the form's file field with no file chosen)."
           },
           "Error": {
             "type": "object",

@@ -126,11 +126,16 @@ struct APITests {
       #expect(pasted.text.contains("pasted.xml"))
       #expect(pasted.text.contains("freshness measured on 2025-09-30"))
       for id in Set(expected) { #expect(pasted.text.contains(id), "\(id) missing from the HTML report") }
-      // Both, neither, an empty file: 400 with a message that says what to do (HTML for the form).
+      // A chosen file that is empty is checked (NC-XML), like an empty file on the command line.
+      let (emptyBody, emptyHeaders) = TestServer.multipart([("file", "empty.xml", Data()), ("xml", nil, Data())])
+      let emptyFile = try await client.execute(uri: "/v1/check", method: .post, headers: emptyHeaders, body: emptyBody)
+      #expect(emptyFile.status == .ok)
+      #expect(emptyFile.ruleIDs == ["NC-XML"])
+      // Both, or neither: 400 with a message that says what to do (HTML for the form).
       let cases: [([(name: String, filename: String?, data: Data)], String)] = [
         ([("file", "a.xml", sample), ("xml", nil, sample)], "Choose a file or paste the XML, not both"),
         ([("file", "", Data()), ("xml", nil, Data("  \r\n".utf8))], "No declaration was sent"),
-        ([("file", "empty.xml", Data())], "The file &#39;empty.xml&#39; is empty"),
+        ([("packs", nil, Data("ihl".utf8))], "No declaration was sent"),
       ]
       for (parts, message) in cases {
         let (body, headers) = TestServer.multipart(parts)
@@ -198,10 +203,15 @@ struct APITests {
         uri: "/v1/check", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
       #expect(json.status == .unsupportedMediaType)
       #expect((json.json["message"] as? String)?.contains("Content-Type application/xml") == true)
+      // An empty document is checked like an empty file on the command line: an NC-XML finding.
       let empty = try await client.execute(uri: "/v1/check", method: .post, headers: TestServer.xml)
-      #expect(empty.status == .badRequest)
-      #expect(
-        empty.json["message"] as? String == "The declaration is empty: send the XML document as the request body.")
+      #expect(empty.status == .ok)
+      #expect(empty.ruleIDs == ["NC-XML"])
+      #expect(empty.text.contains("the input is empty"))
+      // No body at all (no Content-Type either) is a mistake, not a document.
+      let missing = try await client.execute(uri: "/v1/check", method: .post)
+      #expect(missing.status == .badRequest)
+      #expect((missing.json["message"] as? String)?.hasPrefix("The request has no body") == true)
       // No Content-Type and text/xml are XML too; not well-formed XML is a finding, not an error.
       for headers: HTTPFields in [[:], [.contentType: "text/xml; charset=utf-8"]] {
         let response = try await client.execute(

@@ -87,7 +87,7 @@ struct PartsTests {
         }
       }
     }
-    #expect(peak.maximum == 2)
+    #expect((1...2).contains(peak.maximum))  // never more than the jobs
     await limiter.leave()
     #expect(await limiter.admit())
     #expect(await limiter.snapshot == .init(admitted: 3, running: 0, waiting: 0))
