@@ -155,7 +155,7 @@ public struct NormServer: Sendable {
       context.logger.warning("overloaded", metadata: ["jobs": "\(limiter.jobs)", "queue": "\(limiter.queue)"])
       throw APIError(
         .serviceUnavailable,
-        "The server is busy: \(limiter.jobs) checks are running and \(limiter.queue) more are waiting. "
+        "The server is busy checking other declarations. "
           + "Please try again in \(configuration.retryAfterSeconds) seconds.",
         headers: [.retryAfter: "\(configuration.retryAfterSeconds)"], html: html)
     }

@@ -169,7 +169,7 @@ struct LimitsTests {
         #expect(refused.headers[.retryAfter] == "3")
         #expect(
           refused.json["message"] as? String
-            == "The server is busy: 1 checks are running and 0 more are waiting. Please try again in 3 seconds.")
+            == "The server is busy checking other declarations. Please try again in 3 seconds.")
         let page = try await client.execute(
           uri: "/v1/check?format=html", method: .post, headers: TestServer.xml, body: ByteBuffer(string: "<r/>"))
         #expect(page.status == .serviceUnavailable)
