@@ -15,7 +15,11 @@ public final class Document {
   let elementInfo: [ElementInfo]
   /// The name the document was read under: a path, or `<stdin>`, or a caller-chosen name.
   public let sourceName: String
-  /// Warnings libxml2 reported while parsing (for example a non-absolute namespace URI).
+  /// Problems that did not stop the parse.
+  ///
+  /// libxml2's warnings (for example a non-absolute namespace URI), and one error of kind
+  /// ``XMLError/Kind/forbiddenAccess`` for each reference to an external entity: such
+  /// entities are never loaded, so the reference stands for nothing in the tree.
   public let warnings: [XMLError]
 
   init(pointer: xmlDocPtr, elementInfo: [ElementInfo], sourceName: String, warnings: [XMLError]) {
@@ -27,6 +31,18 @@ public final class Document {
 
   deinit {
     xmlFreeDoc(pointer)
+  }
+
+  /// The elements by name, built by the first ``select(_:where:)``.
+  private var elementIndexStorage: ElementIndex?
+  /// Shared attribute indexes (``attributeIndex(of:attribute:)``).
+  var attributeIndexes: [AttributeIndexKey: AttributeTable] = [:]
+
+  func elementIndex() -> ElementIndex {
+    if let elementIndexStorage { return elementIndexStorage }
+    let index = ElementIndex(root: UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: xmlNode.self))
+    elementIndexStorage = index
+    return index
   }
 
   /// Reads and parses the file at `path`.

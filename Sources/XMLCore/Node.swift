@@ -92,6 +92,17 @@ public struct Node: Hashable {
   /// attributes, text, comments and processing instructions, the URI of namespace nodes.
   public var stringValue: String {
     if let namespaceBinding { return namespaceBinding.uri }
+    switch pointer.pointee.type {
+    case XML_ATTRIBUTE_NODE:
+      // Almost every attribute holds one text node: read it without libxml2's copy.
+      let attribute = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: xmlAttr.self)
+      if let value = Document.value(of: attribute) { return value }
+      return ""
+    case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
+      return pointer.pointee.content.map { String(cString: $0) } ?? ""
+    default:
+      break
+    }
     guard let content = xmlNodeGetContent(pointer) else { return "" }
     defer { LibXML2.free(content) }
     return String(cString: content)
@@ -177,6 +188,31 @@ public struct Node: Hashable {
   public var documentPosition: Int? {
     guard pointer.pointee.type == XML_ELEMENT_NODE, let raw = pointer.pointee._private else { return nil }
     return Int(bitPattern: raw)
+  }
+
+  /// A document-order key for elements (their number, 0) and attributes (their element's
+  /// number, 1 + their index), or `nil` for other nodes.
+  var orderKey: (Int, Int)? {
+    if namespaceBinding != nil { return nil }
+    switch pointer.pointee.type {
+    case XML_ELEMENT_NODE:
+      guard let raw = pointer.pointee._private else { return nil }
+      return (Int(bitPattern: raw), 0)
+    case XML_ATTRIBUTE_NODE:
+      guard let owner = pointer.pointee.parent, owner.pointee.type == XML_ELEMENT_NODE,
+        let raw = owner.pointee._private
+      else { return nil }
+      var index = 1
+      var property = owner.pointee.properties
+      while let current = property {
+        if OpaquePointer(current) == OpaquePointer(pointer) { return (Int(bitPattern: raw), index) }
+        index += 1
+        property = current.pointee.next
+      }
+      return nil
+    default:
+      return nil
+    }
   }
 
   /// The node's position in its document: file, line and column.

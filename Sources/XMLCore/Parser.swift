@@ -27,6 +27,13 @@ enum Parser {
     if bytes.isEmpty {
       throw XMLError(kind: .syntax, message: "the input is empty; an XML document was expected", location: start)
     }
+    if let excess = AttributeScan.firstExcess(in: bytes, limit: limits.maxAttributes) {
+      throw XMLError(
+        kind: .limit,
+        message:
+          "element <\(excess.name)> has more than \(limits.maxAttributes) attributes, the limit per element; the input was not parsed",
+        location: SourceLocation(file: sourceName, line: excess.line, column: excess.column))
+    }
     guard let ctxt = xmlNewParserCtxt() else {
       throw XMLError(kind: .io, message: "out of memory creating a parser", location: start)
     }
@@ -63,7 +70,7 @@ enum Parser {
     }
     // Lets libxml2 sort node-sets by a stored document order instead of walking the tree.
     xmlXPathOrderDocElems(document)
-    return Result(document: document, elementInfo: builder.info, warnings: builder.errors)
+    return Result(document: document, elementInfo: builder.info, warnings: builder.errors + builder.refusals)
   }
 }
 
@@ -74,6 +81,8 @@ final class TreeBuilder {
   var info: [ElementInfo] = []
   var errors: [XMLError] = []
   var limitError: XMLError?
+  /// External entity references left unexpanded (never loaded), one per reference.
+  var refusals: [XMLError] = []
   /// One frame per open element: how many children of each local name were seen, in any
   /// namespace and in none (see ``Node/path`` for why both).
   var siblingCounts: [[SiblingKey: UInt32]] = [[:]]
@@ -143,6 +152,20 @@ final class TreeBuilder {
   /// tree, but XPath string values expand them, so a small file could otherwise stand for
   /// gigabytes of text (the "quadratic blow-up").
   func entityReferenced(_ ctxt: xmlParserCtxtPtr, name: String) {
+    if let entity = xmlGetDocEntity(ctxt.pointee.myDoc, name),
+      entity.pointee.etype == XML_EXTERNAL_GENERAL_PARSED_ENTITY
+        || entity.pointee.etype == XML_EXTERNAL_GENERAL_UNPARSED_ENTITY
+    {
+      let system = entity.pointee.SystemID.map { String(cString: $0) } ?? ""
+      let line = Int(ctxt.pointee.input?.pointee.line ?? 0)
+      refusals.append(
+        XMLError(
+          kind: .forbiddenAccess, level: .warning,
+          message:
+            "the entity &\(name); stands for the external resource '\(system)', which is never loaded: the reference is empty in the checked document",
+          location: SourceLocation(file: sourceName, line: line, column: Int(ctxt.pointee.input?.pointee.col ?? 0))))
+      return
+    }
     var visiting = Set<String>()
     entityExpansion += expandedSize(of: name, document: ctxt.pointee.myDoc, visiting: &visiting)
     guard entityExpansion > maxEntityExpansion, limitError == nil else { return }

@@ -99,6 +99,9 @@ public final class XPathContext {
   public let document: Document
   let context: xmlXPathContextPtr
   private var functions: [QualifiedName: XPathFunction] = [:]
+  /// The functions last resolved by the C strings of a call, checked by content on every hit:
+  /// spares building two Swift strings and hashing them on every call of an extension function.
+  fileprivate var resolvedCalls: [ResolvedCallKey: (name: [UInt8], uri: [UInt8], function: XPathFunction)] = [:]
   private var variables: [QualifiedName: xmlXPathObjectPtr] = [:]
   /// Documents other than ``document`` whose nodes may appear in values (from `document()`).
   private var otherDocuments: [UnsafeMutableRawPointer: Document] = [:]
@@ -145,6 +148,7 @@ public final class XPathContext {
   /// Registers an extension function under `name`; it shadows a built-in of the same name.
   public func register(function name: QualifiedName, _ body: @escaping XPathFunction) {
     functions[name] = body
+    resolvedCalls.removeAll()
   }
 
   /// Whether a function of that name is registered here (built-ins are not listed).
@@ -321,6 +325,27 @@ public final class XPathContext {
 
   fileprivate func lookupFunction(_ name: QualifiedName) -> XPathFunction? { functions[name] }
 
+  /// The function named by libxml2's C strings for the call in progress.
+  fileprivate func resolveCall(name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?) -> XPathFunction? {
+    let key = ResolvedCallKey(name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init))
+    if let cached = resolvedCalls[key], Self.equal(name, cached.name), Self.equal(uri, cached.uri) {
+      return cached.function
+    }
+    let local = String(cString: name)
+    let namespace = uri.map { String(cString: $0) } ?? ""
+    guard let function = functions[QualifiedName(local, namespace: namespace)] else { return nil }
+    resolvedCalls[key] = (Array(local.utf8), Array(namespace.utf8), function)
+    return function
+  }
+
+  private static func equal(_ text: UnsafePointer<xmlChar>?, _ bytes: [UInt8]) -> Bool {
+    guard let text else { return bytes.isEmpty }
+    return bytes.withUnsafeBufferPointer { buffer in
+      for index in 0..<buffer.count where text[index] != buffer[index] { return false }
+      return text[buffer.count] == 0
+    }
+  }
+
   fileprivate func lookupVariable(_ name: QualifiedName) -> xmlXPathObjectPtr? {
     variables[name].map { xmlXPathObjectCopy($0) }
   }
@@ -378,9 +403,7 @@ private let functionTrampoline: xmlXPathFunction = { parser, arity in
     let name = context.pointee.function
   else { return }
   let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
-  let qualified = QualifiedName(
-    String(cString: name), namespace: context.pointee.functionURI.map { String(cString: $0) } ?? "")
-  guard let function = owner.lookupFunction(qualified) else {
+  guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
     xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
     return
   }
@@ -414,6 +437,27 @@ private func xpathMessage(code: Int) -> String {
 extension XPathContext {
   /// `nodes` without duplicates, in document order (nodes of one document before another's).
   public func documentOrder(_ nodes: [Node]) -> [Node] {
+    guard nodes.count > 1 else { return nodes }
+    // Elements and attributes of parsed documents carry their document-order number (set by the
+    // parser's SAX hook): sort by it in Swift and drop neighbours with equal keys.
+    var keyed: [(order: Int, attribute: Int, node: Node)] = []
+    keyed.reserveCapacity(nodes.count)
+    let first = nodes[0].document
+    for node in nodes {
+      guard node.document === first, let key = node.orderKey else { break }
+      keyed.append((key.0, key.1, node))
+    }
+    if keyed.count == nodes.count {
+      keyed.sort { ($0.order, $0.attribute) < ($1.order, $1.attribute) }
+      var result: [Node] = []
+      result.reserveCapacity(keyed.count)
+      var previous: (Int, Int) = (-1, -1)
+      for item in keyed where (item.order, item.attribute) != previous {
+        result.append(item.node)
+        previous = (item.order, item.attribute)
+      }
+      return result
+    }
     var seen = Set<Node>()
     let unique = nodes.filter { seen.insert($0).inserted }
     guard unique.count > 1 else { return unique }
@@ -421,4 +465,10 @@ extension XPathContext {
     defer { xmlXPathFreeObject(object) }
     return value(of: object).nodes
   }
+}
+
+/// The addresses of the C strings naming a function call (see `XPathContext.resolveCall`).
+struct ResolvedCallKey: Hashable {
+  var name: UnsafeRawPointer
+  var uri: UnsafeRawPointer?
 }

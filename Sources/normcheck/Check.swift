@@ -99,6 +99,12 @@ extension Normcheck {
     @Flag(name: .long, help: "Print per-file statistics (findings, XPath operations) on standard error.")
     var stats = false
 
+    @Flag(
+      name: .long,
+      help: "Print the slowest expressions of the packs (time, evaluations, where) on standard error, for pack authors."
+    )
+    var profile = false
+
     @Option(name: .customLong("max-input-size"), help: "Largest input accepted, in bytes (default 268435456).")
     var maxInputSize: Int = ParseLimits.default.maxInputBytes
 
@@ -107,10 +113,11 @@ extension Normcheck {
 
     @Option(
       name: .customLong("max-eval-ops"),
-      help:
-        "XPath operations per file and pack at most, 0 for no limit (default \(CheckConfiguration.defaultOperationLimit))."
-    )
-    var maxEvalOps: UInt = CheckConfiguration.defaultOperationLimit
+      help: """
+        XPath operations per file and pack at most, 0 for no limit (default: \(CheckConfiguration.operationsPerElement) \
+        per element of the file, at least \(CheckConfiguration.minimumOperationBudget)).
+        """)
+    var maxEvalOps: UInt?
 
     func validate() throws {
       if paths.isEmpty { throw ValidationError("give at least one file, directory or - for standard input") }
@@ -171,13 +178,22 @@ extension Normcheck {
       } catch let error as NormKitError {
         throw ConfigurationError(error.description)
       }
-      let configuration = CheckConfiguration(
+      var configuration = CheckConfiguration(
         packs: packs, schema: noXsd ? nil : environment.declarationSchema, asOf: asOf,
         limits: ParseLimits(maxInputBytes: maxInputSize), maxFindings: maxFindings, operationLimit: maxEvalOps,
         wantSVRL: format == .svrl)
+      configuration.profile = profile
       let inputs = CheckInput.expand(paths)
       if inputs.isEmpty { throw ConfigurationError("no *.xml files found in \(paths.joined(separator: ", "))") }
-      var reports = await Checker(configuration).check(inputs, jobs: jobs)
+      let checker = Checker(configuration)
+      var reports: [DocumentReport]
+      if inputs.count == 1 {
+        // On the main thread, whose heap grows cheaply (see tuneAllocator).
+        let input = inputs[0]
+        reports = await MainActor.run { [checker.check(input)] }
+      } else {
+        reports = await checker.check(inputs, jobs: jobs)
+      }
       if stats {
         for report in reports {
           FileHandle.standardError.write(
@@ -185,6 +201,7 @@ extension Normcheck {
           )
         }
       }
+      if profile { FileHandle.standardError.write(Data(ProfileReport.render(reports).utf8)) }
       if let waiverSet {
         let problems = waiverSet.apply(to: &reports, today: Self.today(), strict: strictWaivers)
         reports.append(problems)

@@ -37,6 +37,11 @@ struct HostileInputTests {
     let document = try parseFixture("xxe-local-file.xml")
     let note = try XPathContext(document: document).evaluate("string(//note)").stringValue
     #expect(note.isEmpty)
+    // …and the reference is reported, naming the entity and what it points to.
+    let refusal = try #require(document.warnings.first { $0.kind == .forbiddenAccess })
+    #expect(refusal.message.contains("&secret;"))
+    #expect(refusal.message.contains("never loaded"))
+    #expect(refusal.location.line > 0)
   }
 
   @Test func undefinedEntityFromExternalDTDIsAnError() throws {

@@ -67,22 +67,40 @@ public struct CheckConfiguration: Sendable {
   public var limits: ParseLimits
   /// Findings per document and pack at most.
   public var maxFindings: Int
-  /// XPath operations per document and pack at most (0: unlimited); see ``defaultOperationLimit``.
-  public var operationLimit: UInt
-  /// The default budget of XPath operations per document and pack: 2 billion.
+  /// XPath operations per document and pack at most (0: unlimited); `nil`: the automatic
+  /// budget, see ``operationBudget(elements:)``.
+  public var operationLimit: UInt?
+  /// The least automatic budget of XPath operations per document and pack: 50 million.
   ///
-  /// libxml2 counts about 160–200 million operations a second on this project's machines, so
-  /// the budget stops a pathological expression after roughly ten seconds; the built-in
-  /// packs used 10.6 million operations on a declaration of 100 000 facilities (measured
-  /// 2026-11-23), far below it.
-  public static let defaultOperationLimit: UInt = 2_000_000_000
+  /// libxml2 counts about 160–200 million operations a second on this project's machines,
+  /// so this stops a pathological expression on a small document in about a quarter of a
+  /// second.
+  public static let minimumOperationBudget: UInt = 50_000_000
+  /// The automatic budget per element of the document: 1 000 operations.
+  ///
+  /// Rules that cost linear time fit many times over (the built-in packs used 10.6 million
+  /// operations, about 10 per element, on a declaration of 100 000 facilities, measured
+  /// 2026-11-23); a rule that costs quadratic time exhausts it at about a thousand elements.
+  public static let operationsPerElement: UInt = 1_000
+
+  /// The budget of XPath operations per pack for a document of `elements` elements.
+  ///
+  /// The fixed ``operationLimit`` if one is set, else the larger of
+  /// ``minimumOperationBudget`` and ``operationsPerElement`` per element.
+  public func operationBudget(elements: Int) -> UInt {
+    if let operationLimit { return operationLimit }
+    let (scaled, overflow) = Self.operationsPerElement.multipliedReportingOverflow(by: UInt(max(0, elements)))
+    return overflow ? UInt.max : max(Self.minimumOperationBudget, scaled)
+  }
   /// Produce SVRL per pack.
   public var wantSVRL: Bool
+  /// Measure the time of every expression of every pack (``DocumentReport/profile``).
+  public var profile: Bool = false
 
   /// Creates a configuration.
   public init(
     packs: [RulePack], schema: XMLSchema?, asOf: String? = nil, limits: ParseLimits = .default,
-    maxFindings: Int = 10_000, operationLimit: UInt = defaultOperationLimit, wantSVRL: Bool = false
+    maxFindings: Int = 10_000, operationLimit: UInt? = nil, wantSVRL: Bool = false
   ) {
     self.packs = packs
     self.schema = schema
@@ -159,8 +177,17 @@ public struct Checker: Sendable {
     }
     report.parsed = true
     (report.state, report.cycle) = Declaration.identity(of: document)
+    for refusal in document.warnings where refusal.kind == .forbiddenAccess {
+      report.findings.append(
+        Finding(
+          ruleID: "NC-XML", origin: .wellFormedness, severity: .error, message: refusal.message,
+          fix:
+            "Replace the external entity by the text it should stand for; normcheck never reads files or URLs named by an input.",
+          file: input.name, line: refusal.location.line, column: refusal.location.column))
+    }
     if let schema = configuration.schema {
-      for error in schema.validate(document) {
+      let errors = schema.validate(document)
+      for error in errors.prefix(configuration.maxFindings) {
         report.findings.append(
           Finding(
             ruleID: "NC-XSD", origin: .schema, severity: .error,
@@ -168,15 +195,25 @@ public struct Checker: Sendable {
             fix: "Correct the element so that it matches Rules/schema/declaration.xsd (see SPEC.md).",
             file: input.name, line: error.location.line, column: error.location.column, xpath: error.nodePath))
       }
+      if errors.count > configuration.maxFindings {
+        report.findings.append(
+          Finding(
+            ruleID: "NC-LIMIT", origin: .schema, severity: .error,
+            message:
+              "\(errors.count) schema errors, more than \(configuration.maxFindings) (--max-findings); the rest are not listed",
+            fix: "Fix the errors listed first; they often cause the rest.", file: input.name, line: 0, column: 0))
+      }
     }
+    let budget = configuration.operationBudget(elements: document.elementCount)
     let asOf = configuration.asOf ?? ""
     for pack in configuration.packs {
       let options = Evaluator.Options(
         parameters: ["as-of": .string(asOf)], maxFindings: configuration.maxFindings,
-        operationLimit: configuration.operationLimit, recordFiredRules: configuration.wantSVRL,
-        parseLimits: configuration.limits)
+        operationLimit: budget, recordFiredRules: configuration.wantSVRL,
+        parseLimits: configuration.limits, profile: configuration.profile)
       let result = Evaluator(pack.schema).validate(document, options: options)
       report.operationCount += result.operationCount
+      report.profile += result.profile.map { PackProfileEntry(pack: pack.id, entry: $0) }
       for applied in result.appliedRules {
         for assertion in pack.schema.resolved.patterns[applied.pattern].rules[applied.rule].assertions {
           if let id = assertion.id { report.applicableRules.insert(id) }
@@ -210,8 +247,9 @@ public struct Checker: Sendable {
           Finding(
             ruleID: "NC-LIMIT", pack: pack.id, origin: .evaluation, severity: .error,
             message:
-              "pack \(pack.id) stopped on this input after \(configuration.operationLimit) XPath operations (--max-eval-ops); the rules after that point were not checked",
-            fix: "Raise --max-eval-ops if the input is legitimately large, or report the expensive rule named above.",
+              "pack \(pack.id) stopped on this input after \(budget) XPath operations (--max-eval-ops); the rules after that point were not checked",
+            fix:
+              "Report the expensive rule named above to the pack's maintainers, or raise --max-eval-ops if the rule is sound.",
             file: input.name, line: 0, column: 0))
       } else if result.truncated {
         report.findings.append(
@@ -233,7 +271,7 @@ public struct Checker: Sendable {
       switch error.kind {
       case .io: ("NC-INPUT", .input, "Check that the path names a readable XML file.")
       case .limit:
-        ("NC-INPUT", .input, "The input exceeds a safety limit; see the README's Limits section for the flags.")
+        ("NC-LIMIT", .input, "The input exceeds a safety limit; see the README's Limits section for the flags.")
       default: ("NC-XML", .wellFormedness, "Fix the XML at this position; nothing else could be checked.")
       }
     return Finding(

@@ -113,6 +113,8 @@ public struct DocumentReport: Sendable {
   public var rulesApplied: [RuleInfo]
   /// XPath operations the packs used on this input (libxml2's count, for budgets and profiling).
   public var operationCount: UInt = 0
+  /// Time per expression of each pack, when ``CheckConfiguration/profile`` is set.
+  public var profile: [PackProfileEntry] = []
   /// Ids of the rules whose context matched at least one node: the rules that applied.
   public var applicableRules: Set<String> = []
   /// The Schematron results per pack id, kept when SVRL is wanted.

@@ -2659,10 +2659,11 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
   designates as CI or declares off-limits (internal contradiction), UN-norm CI categories as
   permitted targets (norm 13(f)), and coverage of CI sectors against the GGE 2021 examples.
 -->
-<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt" id="gcsc-paris">
+<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" queryBinding="xslt" id="gcsc-paris">
   <sch:title>GCSC norms and Paris Call principles</sch:title>
   <sch:ns prefix="d" uri="urn:normcheck:declaration:1"/>
   <sch:ns prefix="nc" uri="urn:normcheck:functions:1"/>
+  <xsl:key name="facility-by-id" match="d:criticalInfrastructure/d:facility" use="@id"/>
 
   <sch:pattern id="gcsc-off-limits">
     <sch:title>GCSC norms 1 and 2, Paris principles 2 and 3: public core and elections off limits</sch:title>
@@ -2683,7 +2684,7 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
   <sch:pattern id="gcsc-permitted-targets">
     <sch:title>GCSC norms 1 and 2: public core and electoral infrastructure never permitted targets</sch:title>
     <sch:rule context="d:clause[@kind = 'permitted-targets']/d:categoryRef | d:clause[@kind = 'permitted-targets']/d:facilityRef">
-      <sch:let name="category" value="nc:first-non-empty(self::d:categoryRef/@ref, /d:declaration/d:criticalInfrastructure/d:facility[@id = current()/self::d:facilityRef/@ref][1]/@category)"/>
+      <sch:let name="category" value="nc:first-non-empty(self::d:categoryRef/@ref, key('facility-by-id', self::d:facilityRef/@ref)[1]/@category)"/>
       <sch:let name="what" value="concat(substring('category ', 1, 100 * boolean(self::d:categoryRef)), substring(concat('facility ', @ref, ' of category '), 1, 100 * boolean(self::d:facilityRef)), $category)"/>
       <sch:report id="GCSC-002" role="info" properties="GCSC-N1 PARIS-P2" diagnostics="GCSC-002-fix"
         test="nc:is-within($category, 'internet-public-core', 'facility-categories')">
@@ -2963,12 +2964,12 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
     <sch:title>Local ids are unique within the declaration</sch:title>
     <sch:rule context="d:criticalInfrastructure/d:facility | d:pointsOfContact/d:contact | d:doctrines/d:doctrine
         | d:doctrine/d:clause[@id] | d:criticalInfrastructure/d:protectionMeasure[@id] | d:declaration/d:nationalCert">
-      <sch:let name="first" value="key('local-id', @id)[1]"/>
+      <!-- One key() call per element in the common case: [2] is empty unless the id is shared. -->
       <sch:report id="INT-001" role="error" properties="GGE2015-16-ci GGE2015-16a" diagnostics="INT-001-fix"
-        test="generate-id($first) != generate-id(.)">
+        test="key('local-id', @id)[2] and generate-id(key('local-id', @id)[1]) != generate-id(.)">
         Duplicate id <sch:value-of select="@id"/>: this <sch:value-of select="local-name()"/>
         <sch:value-of select="substring(concat(' (', @name, ')'), 1, 1000 * boolean(@name))"/> reuses the id
-        of an earlier <sch:value-of select="local-name($first)"/><sch:value-of select="substring(concat(' (', $first/@name, ')'), 1, 1000 * boolean($first/@name))"/>;
+        of an earlier <sch:value-of select="local-name(key('local-id', @id)[1])"/><sch:value-of select="substring(concat(' (', key('local-id', @id)[1]/@name, ')'), 1, 1000 * boolean(key('local-id', @id)[1]/@name))"/>;
         references to <sch:value-of select="@id"/> and comparisons across cycles become ambiguous
         (<sch:value-of select="count(key('local-id', @id))"/> elements share it).</sch:report>
     </sch:rule>
@@ -2977,6 +2978,7 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
   <!-- ================================================================== -->
   <sch:pattern id="integrity-references">
     <sch:title>Every reference resolves</sch:title>
+    <sch:let name="facilities-declared" value="count(/d:declaration/d:criticalInfrastructure/d:facility)"/>
     <sch:rule context="d:facilityRef | d:crossBorderDependency[@facilityRef]">
       <sch:let name="ref" value="string(@ref | @facilityRef)"/>
       <sch:assert id="INT-002" role="error" properties="TA2019-1 GGE2015-16-ci" diagnostics="INT-002-fix"
@@ -2985,7 +2987,7 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
           substring('the off-limits list', 1, 100 * boolean(parent::d:offLimits)),
           substring(concat('clause ', nc:first-non-empty(../@id, '(without id)'), ' of doctrine ', ../../@id), 1, 1000 * boolean(parent::d:clause)),
           substring(concat('the cross-border dependency with ', @withState), 1, 100 * boolean(self::d:crossBorderDependency)))"/>
-        points to no facility of the declaration (facilities declared: <sch:value-of select="count(/d:declaration/d:criticalInfrastructure/d:facility)"/>).</sch:assert>
+        points to no facility of the declaration (facilities declared: <sch:value-of select="$facilities-declared"/>).</sch:assert>
     </sch:rule>
     <sch:rule context="d:contact[@certRef]">
       <sch:assert id="INT-003" role="error" properties="GGE2015-17c" diagnostics="INT-003-fix"
@@ -3521,6 +3523,7 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
   <sch:ns prefix="d" uri="urn:normcheck:declaration:1"/>
   <sch:ns prefix="nc" uri="urn:normcheck:functions:1"/>
   <sch:ns prefix="regexp" uri="http://exslt.org/regular-expressions"/>
+  <sch:ns prefix="set" uri="http://exslt.org/sets"/>
 
   <xsl:key name="facility-by-id" match="d:criticalInfrastructure/d:facility" use="@id"/>
 
@@ -3539,7 +3542,9 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
       | /d:declaration/d:commitments/d:commitment[@norm = 'GGE2015-13k']
       | /d:declaration/d:doctrines/d:doctrine/d:clause[@kind = 'commitment'][contains(concat(' ', normalize-space(@norm), ' '), ' GGE2015-13k ')])"/>
   <!-- The state's own critical infrastructure: designated sectors and listed facilities. -->
-  <sch:let name="own-ci" value="/d:declaration/d:criticalInfrastructure/d:sector/@category | /d:declaration/d:criticalInfrastructure/d:facility/@category"/>
+  <!-- One node per distinct category (the first in document order): a declaration lists thousands of
+       facilities but a few dozen categories, and $overlap below tests each of these nodes. -->
+  <sch:let name="own-ci" value="set:distinct(/d:declaration/d:criticalInfrastructure/d:sector/@category | /d:declaration/d:criticalInfrastructure/d:facility/@category)"/>
   <sch:let name="mandate-keywords" value="'offensive|counter-?attacks?|hack[- ]?back|espionage|exploitation|(signals|foreign|military) intelligence|intelligence (collection|gathering|operations)|surveillance|interception|law[- ]enforcement|criminal investigations?'"/>
 
   <!-- ================================================================== -->

@@ -65,8 +65,26 @@ public struct CompiledSchema: Sendable {
   let packDirectory: URL?
   /// Per pattern, per rule: the context pattern rewritten as an expression.
   let contextExpressions: [[String]]
-  /// Key name → (match expression, use expression).
-  let keys: [String: (match: String, use: String)]
+  /// Per pattern, per rule: the branches of the context's top-level union, evaluated one by one.
+  ///
+  /// libxml2 2.9 merges the operands of `|` with a pairwise duplicate check, in time
+  /// proportional to the product of their sizes (`d:facility | d:crossBorderDependency` on a
+  /// declaration of 100 000 facilities: seconds); the evaluator merges branches with a hash set
+  /// and one sort into document order instead.
+  let contextBranches: [[[String]]]
+  /// Per pattern, per rule, per branch: the branch as an ``ElementPath`` answered from the
+  /// document's element index, or `nil` when it has another shape (evaluated by libxml2).
+  let contextPlans: [[[ContextPlan?]]]
+  /// How a key is built: its match pattern's branches, its use expression and, when `use` is a
+  /// plain attribute (`@id`), that attribute, read directly instead of through XPath.
+  struct KeyPlan {
+    var match: [String]
+    var matchPlans: [ContextPlan?]
+    var use: String
+    var attribute: (local: String, namespace: String?)?
+  }
+  /// Key name → how to build it.
+  let keys: [String: KeyPlan]
   /// Expressions rewritten to use indexed lookups: original source → source evaluated.
   let rewritten: [String: String]
   /// The indexed lookups the rewritten expressions call, by number.
@@ -77,6 +95,14 @@ public struct CompiledSchema: Sendable {
 
   /// The schema as loaded.
   public var schema: Schema { resolved.schema }
+
+  /// The operands of a top-level union, or the expression itself.
+  static func unionBranches(_ source: String) -> [String] {
+    guard let syntax = try? XPathSyntax.parse(source), case .union(let parts) = syntax, parts.count > 1 else {
+      return [source]
+    }
+    return parts.map(\.description)
+  }
 
   /// Loads, resolves and compiles the schema at `path`.
   public static func load(
@@ -129,8 +155,28 @@ public struct CompiledSchema: Sendable {
     self.vocabularies = options.vocabularies
     self.packDirectory = options.packDirectory
     self.contextExpressions = contexts
+    self.contextBranches = contexts.map { $0.map(Self.unionBranches) }
+    let namespaces = checker.namespaces
+    let optimize = options.optimizeLookups
+    self.contextPlans = contextBranches.map { rules in
+      rules.map { branches in branches.map { optimize ? ContextPlan($0, namespaces: namespaces) : nil } }
+    }
     self.keys = Dictionary(
-      schema.keys.map { ($0.name, (match: checker.patternExpression($0.match) ?? $0.match, use: $0.use)) },
+      schema.keys.map { key in
+        var attribute: (local: String, namespace: String?)?
+        if let syntax = try? XPathSyntax.parse(key.use), case .path(false, let steps) = syntax, steps.count == 1,
+          steps[0].axis == "attribute", steps[0].predicates.isEmpty, case .name(let name) = steps[0].test
+        {
+          if let prefix = name.prefix {
+            if let uri = namespaces[prefix] { attribute = (name.local, uri) }
+          } else {
+            attribute = (name.local, nil)
+          }
+        }
+        let match = Self.unionBranches(checker.patternExpression(key.match) ?? key.match)
+        let plans = match.map { optimize ? ContextPlan($0, namespaces: namespaces) : nil }
+        return (key.name, KeyPlan(match: match, matchPlans: plans, use: key.use, attribute: attribute))
+      },
       uniquingKeysWith: { first, _ in first })
     var lookups: [LookupOptimizer.Lookup] = []
     var rewritten: [String: String] = [:]
@@ -340,5 +386,60 @@ struct StaticChecker {
     default:
       return false
     }
+  }
+}
+
+/// A rule context (or key match) branch of the shape ``ElementPath`` answers: child steps with
+/// name tests, anchored anywhere or at the root, an optional final attribute, and predicates
+/// that can only filter (never select by position), evaluated by XPath on the candidates.
+struct ContextPlan: Sendable {
+  /// The path without its predicates.
+  var path: ElementPath
+  /// Per step with predicates: one boolean expression that is their conjunction.
+  var predicates: [Int: String]
+
+  /// The plan of `source` (an expression from ``StaticChecker/patternExpression(_:)``), or `nil`.
+  init?(_ source: String, namespaces: [String: String]) {
+    guard let syntax = try? XPathSyntax.parse(source), case .path(true, var steps) = syntax else { return nil }
+    var absolute = true
+    if let first = steps.first, first.axis == "descendant-or-self", first.test == .type("node", nil),
+      first.predicates.isEmpty
+    {
+      absolute = false
+      steps.removeFirst()
+    }
+    func test(_ nodeTest: XPathSyntax.NodeTest) -> ElementPath.Test? {
+      switch nodeTest {
+      case .any: return .any
+      case .anyInNamespace(let prefix):
+        guard let uri = namespaces[prefix] else { return nil }
+        return ElementPath.Test(namespace: uri, localName: nil)
+      case .name(let name):
+        guard let prefix = name.prefix else { return ElementPath.Test(namespace: nil, localName: name.local) }
+        guard let uri = namespaces[prefix] else { return nil }
+        return ElementPath.Test(namespace: uri, localName: name.local)
+      case .type: return nil
+      }
+    }
+    var attribute: ElementPath.Test?
+    if let last = steps.last, last.axis == "attribute" {
+      guard last.predicates.isEmpty, let attributeTest = test(last.test) else { return nil }
+      attribute = attributeTest
+      steps.removeLast()
+    }
+    guard !steps.isEmpty else { return nil }
+    var tests: [ElementPath.Test] = []
+    var predicates: [Int: String] = [:]
+    for (index, step) in steps.enumerated() {
+      guard step.axis == "child", let elementTest = test(step.test),
+        step.predicates.allSatisfy(LookupOptimizer.isNonPositional)
+      else { return nil }
+      tests.append(elementTest)
+      if !step.predicates.isEmpty {
+        predicates[index] = step.predicates.map { "boolean(\($0.description))" }.joined(separator: " and ")
+      }
+    }
+    path = ElementPath(absolute: absolute, steps: tests, filtered: Set(predicates.keys), attribute: attribute)
+    self.predicates = predicates
   }
 }

@@ -26,17 +26,22 @@ public struct Evaluator: Sendable {
     public var recordFiredRules: Bool
     /// Limits for documents read by `document()` and `@documents`.
     public var parseLimits: ParseLimits
+    /// Measure the time of every expression (``ValidationResult/profile``).
+    ///
+    /// Default false; costs two clock readings per evaluation.
+    public var profile: Bool
 
     /// Creates options.
     public init(
       parameters: [String: ParameterValue] = [:], maxFindings: Int = 10_000, operationLimit: UInt = 0,
-      recordFiredRules: Bool = false, parseLimits: ParseLimits = .default
+      recordFiredRules: Bool = false, parseLimits: ParseLimits = .default, profile: Bool = false
     ) {
       self.parameters = parameters
       self.maxFindings = maxFindings
       self.operationLimit = operationLimit
       self.recordFiredRules = recordFiredRules
       self.parseLimits = parseLimits
+      self.profile = profile
     }
   }
 
@@ -67,6 +72,21 @@ final class DocumentRun {
   /// libxml2's code for an exceeded operation budget (XML_XPATH_EXPRESSION_OK + XPATH_OP_LIMIT_EXCEEDED).
   static let operationLimitCode = 1225
   var appliedRules = Set<ValidationResult.RuleReference>()
+  /// Time per expression, by where it is written and what it is (only with `options.profile`).
+  var profile: [ProfileEntry.Key: ProfileEntry] = [:]
+
+  /// Runs `body`, adding its time to the entry for `key` when profiling.
+  @inline(__always)
+  func timed<T>(_ key: @autoclosure () -> ProfileEntry.Key, _ body: () throws -> T) rethrows -> T {
+    guard options.profile else { return try body() }
+    let start = DispatchTime.now().uptimeNanoseconds
+    defer {
+      let elapsed = DispatchTime.now().uptimeNanoseconds &- start
+      let key = key()
+      profile[key, default: ProfileEntry(key: key)].record(elapsed)
+    }
+    return try body()
+  }
   /// Values of schema and phase lets, set again on every context created.
   var globals: [(String, XPathValue)] = []
   private var contexts: [ObjectIdentifier: Session] = [:]
@@ -103,7 +123,7 @@ final class DocumentRun {
     /// Expressions rewritten by the lookup optimizer: original → evaluated source.
     var rewritten: [String: String] = [:]
     /// Per-document indexes of the lookups, built on first use.
-    var lookupIndexes: [Int: [String: [Node]]] = [:]
+    var lookupIndexes: [Int: KeyIndex] = [:]
 
     func compiled(_ source: String) throws -> XPathExpression {
       if let cached = expressions[source] { return cached }
@@ -171,7 +191,10 @@ final class DocumentRun {
       _ = main.bind(name, value.xpathValue)
     }
     for binding in schema.resolved.lets {
-      if let value = evaluateLet(binding, at: document.documentNode, in: main, pattern: nil, rule: nil) {
+      let value = timed(.init(binding, pattern: nil)) {
+        evaluateLet(binding, at: document.documentNode, in: main, pattern: nil, rule: nil)
+      }
+      if let value {
         globals.append((binding.name, value))
         for other in contexts.values { _ = other.bind(binding.name, value) }
       }
@@ -192,6 +215,7 @@ final class DocumentRun {
     result.appliedRules = appliedRules
     result.stoppedByBudget = budgetExhausted
     result.operationCount = contexts.values.reduce(0) { $0 + $1.context.operationCount }
+    result.profile = profile.values.sorted { $0.nanoseconds > $1.nanoseconds }
     return result
   }
 
@@ -239,7 +263,10 @@ final class DocumentRun {
     // Pattern lets, evaluated at the root.
     var patternVariables: [(String, XPathValue?)] = []
     for binding in pattern.lets {
-      if let value = evaluateLet(binding, at: target.documentNode, in: session, pattern: pattern, rule: nil) {
+      let value = timed(.init(binding, pattern: pattern)) {
+        evaluateLet(binding, at: target.documentNode, in: session, pattern: pattern, rule: nil)
+      }
+      if let value {
         patternVariables.append(session.bind(binding.name, value))
       }
     }
@@ -249,19 +276,27 @@ final class DocumentRun {
     var claimed = Set<Node>()
     var firings: [(node: Node, rule: Int)] = []
     for (ruleIndex, rule) in pattern.rules.enumerated() where !budgetExhausted {
-      let source = schema.contextExpressions[patternIndex][ruleIndex]
+      let branches = schema.contextBranches[patternIndex][ruleIndex]
+      let plans = schema.contextPlans[patternIndex][ruleIndex]
       session.environment.currentNode = nil
       let nodes: [Node]
       do {
-        nodes = try context.evaluate(session.compiled(source), at: target.documentNode).nodes
+        nodes = try timed(.init(context: rule, pattern: pattern)) {
+          try select(branches, plans: plans, in: session)
+        }
       } catch {
         fail(
           rule.context, error, node: target.documentNode, at: rule.location, pattern: pattern, rule: rule,
           assertion: nil)
         continue
       }
-      for node in nodes where claimed.insert(node).inserted {
-        firings.append((node, ruleIndex))
+      if pattern.rules.count == 1 {
+        // One rule: its context's nodes are distinct already, no set needed.
+        firings = nodes.map { ($0, ruleIndex) }
+      } else {
+        for node in nodes where claimed.insert(node).inserted {
+          firings.append((node, ruleIndex))
+        }
       }
     }
     if pattern.rules.count > 1 {
@@ -290,13 +325,18 @@ final class DocumentRun {
     for step in rule.steps where !budgetExhausted {
       switch step {
       case .bind(let binding):
-        if let value = evaluateLet(binding, at: node, in: session, pattern: pattern, rule: rule) {
+        let value = timed(.init(binding, pattern: pattern)) {
+          evaluateLet(binding, at: node, in: session, pattern: pattern, rule: rule)
+        }
+        if let value {
           bound.append(session.bind(binding.name, value))
         }
       case .check(let assertion):
         let fired: Bool
         do {
-          let holds = try context.evaluateBoolean(session.compiled(assertion.test), at: node)
+          let holds = try timed(.init(assertion, pattern: pattern)) {
+            try context.evaluateBoolean(session.compiled(assertion.test), at: node)
+          }
           fired = assertion.kind == .assert ? !holds : holds
         } catch {
           fail(
@@ -309,7 +349,10 @@ final class DocumentRun {
           truncated = true
           return
         }
-        findings.append(makeFinding(assertion, rule: rule, pattern: pattern, node: node, session: session))
+        let finding = timed(.init(assertion, pattern: pattern, message: true)) {
+          makeFinding(assertion, rule: rule, pattern: pattern, node: node, session: session)
+        }
+        findings.append(finding)
       }
     }
   }
@@ -448,20 +491,30 @@ final class DocumentRun {
       }
       let prefix = parent.stableID + "\u{0}"
       let before = axis == "preceding-sibling"
-      let nodes = strings.flatMap { index[prefix + $0] ?? [] }.filter { node in
+      let nodes = strings.flatMap { index[prefix + $0] }.filter { node in
         guard let other = node.documentPosition else { return false }
         return before ? other < position : other > position
       }
       return .nodeSet(strings.count == 1 ? nodes : session.context.documentOrder(nodes))
     }
-    if strings.count == 1 { return .nodeSet(index[strings[0]] ?? []) }
-    return .nodeSet(session.context.documentOrder(strings.flatMap { index[$0] ?? [] }))
+    if strings.count == 1 { return .nodeSet(index[strings[0]]) }
+    return .nodeSet(session.context.documentOrder(strings.flatMap { index[$0] }))
   }
 
-  private func lookupIndex(_ number: Int, in session: Session) throws -> [String: [Node]] {
+  private func lookupIndex(_ number: Int, in session: Session) throws -> KeyIndex {
     if let index = session.lookupIndexes[number] { return index }
     let lookup = schema.lookups[number]
     let namespace = lookup.attribute.prefix.flatMap { schema.namespaces[$0] }
+    if lookup.siblingAxis == nil, let plan = ContextPlan(lookup.path, namespaces: schema.namespaces),
+      plan.path.filtered.isEmpty, plan.path.attribute == nil,
+      lookup.attribute.prefix == nil || namespace != nil
+    {
+      // The same index serves every lookup, key and pack that asks for this path and attribute.
+      let test = ElementPath.Test(namespace: namespace, localName: lookup.attribute.local)
+      let index = KeyIndex(shared: session.context.document.attributeIndex(of: plan.path, attribute: test))
+      session.lookupIndexes[number] = index
+      return index
+    }
     let nodes = try session.context.evaluate(XPathExpression(lookup.path), at: session.context.document.documentNode)
       .nodes
     var index: [String: [Node]] = [:]
@@ -475,25 +528,62 @@ final class DocumentRun {
         }
       }
     }
-    session.lookupIndexes[number] = index
-    return index
+    let result = KeyIndex(local: index)
+    session.lookupIndexes[number] = result
+    return result
+  }
+
+  /// The nodes of the union of `branches`, in document order, without duplicates.
+  ///
+  /// See ``CompiledSchema/contextBranches`` for why the union is not left to libxml2.
+  /// Branches with a plan are answered from the document's element index (see ``ContextPlan``),
+  /// the others by libxml2 from the document node.
+  func select(_ branches: [String], plans: [ContextPlan?], in session: Session) throws -> [Node] {
+    let document = session.context.document
+    func nodes(_ index: Int) throws -> [Node] {
+      guard let plan = plans[index] else {
+        return try session.context.evaluate(session.compiled(branches[index]), at: document.documentNode).nodes
+      }
+      return try document.select(plan.path) { step, node in
+        try session.context.evaluateBoolean(session.compiled(plan.predicates[step]!), at: node)
+      }
+    }
+    if branches.count == 1 { return try nodes(0) }
+    var all: [Node] = []
+    for index in branches.indices { all += try nodes(index) }
+    return session.context.documentOrder(all)
   }
 
   /// Builds the hash index of `xsl:key name`: every string value of `use` → matching nodes.
-  func buildKey(_ name: String, in session: Session) throws -> [String: [Node]]? {
+  func buildKey(_ name: String, in session: Session) throws -> KeyIndex? {
     guard let key = schema.keys[name] else { return nil }
+    if let attribute = key.attribute, key.matchPlans.count == 1, let plan = key.matchPlans[0],
+      plan.path.filtered.isEmpty, plan.path.attribute == nil
+    {
+      // A plain key (`match="a/b" use="@id"`): the document keeps it for every pack that asks.
+      let test = ElementPath.Test(namespace: attribute.namespace, localName: attribute.local)
+      return KeyIndex(shared: session.context.document.attributeIndex(of: plan.path, attribute: test))
+    }
     let saved = session.environment.currentNode
     defer { session.environment.currentNode = saved }
     let root = session.context.document.documentNode
-    let matched = try session.context.evaluate(session.compiled(key.match), at: root).nodes
-    let use = try session.compiled(key.use)
+    let matched = try select(key.match, plans: key.matchPlans, in: session)
     var index: [String: [Node]] = [:]
+    if let attribute = key.attribute {
+      for node in matched {
+        if let value = node.attribute(attribute.local, namespace: attribute.namespace) {
+          index[value, default: []].append(node)
+        }
+      }
+      return KeyIndex(local: index)
+    }
+    let use = try session.compiled(key.use)
     for node in matched {
       session.environment.currentNode = node
       for value in try session.context.evaluate(use, at: node).strings {
         index[value, default: []].append(node)
       }
     }
-    return index
+    return KeyIndex(local: index)
   }
 }

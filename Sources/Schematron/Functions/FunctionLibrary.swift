@@ -11,8 +11,8 @@ public final class FunctionEnvironment {
   public let vocabularies: [String: Vocabulary]
   /// The XPath context of the document being checked.
   public unowned let context: XPathContext
-  var keyIndexes: [String: [String: [Node]]] = [:]
-  var keyBuilder: ((String) throws -> [String: [Node]]?)?
+  var keyIndexes: [String: KeyIndex] = [:]
+  var keyBuilder: ((String) throws -> KeyIndex?)?
   var documents: [String: Document] = [:]
   var regexCache: [String: NSRegularExpression] = [:]
   /// Names (`local` or `prefix:local` with the schema's prefixes) that `function-available` knows.

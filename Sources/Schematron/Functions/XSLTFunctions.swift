@@ -18,7 +18,7 @@ enum XSLTFunctions {
         throw XPathFunctionError("key('\(name)', …): no xsl:key named '\(name)' in the schema")
       }
       var nodes: [Node] = []
-      for value in call.arguments[1].strings { nodes += index[value] ?? [] }
+      for value in call.arguments[1].strings { nodes += index[value] }
       return .nodeSet(nodes.count > 1 ? environment.context.documentOrder(nodes) : nodes)
     },
     FunctionDefinition(
@@ -64,7 +64,7 @@ enum XSLTFunctions {
 }
 
 extension FunctionEnvironment {
-  func keyIndex(_ name: String) throws -> [String: [Node]]? {
+  func keyIndex(_ name: String) throws -> KeyIndex? {
     if let index = keyIndexes[name] { return index }
     guard let index = try keyBuilder?(name) else { return nil }
     keyIndexes[name] = index
@@ -101,5 +101,17 @@ extension FunctionEnvironment {
     documents[target.path] = document
     context.adopt(document)
     return document
+  }
+}
+
+/// The index of one `xsl:key` on one document: built for this evaluation, or shared through
+/// the document by every pack that declares the same plain key (see ``Document/attributeIndex(of:attribute:)``).
+struct KeyIndex {
+  var local: [String: [Node]] = [:]
+  var shared: AttributeIndex?
+
+  subscript(value: String) -> [Node] {
+    if let shared { return shared[value] }
+    return local[value] ?? []
   }
 }

@@ -181,6 +181,8 @@ public struct ValidationResult: Sendable {
   public var stoppedByBudget: Bool = false
   /// XPath operations counted by libxml2 while checking this document (for budgets and profiling).
   public var operationCount: UInt = 0
+  /// Time per expression, slowest first, when ``Evaluator/Options/profile`` is set.
+  public var profile: [ProfileEntry] = []
   /// The rules that handled at least one node, as (pattern index, rule index): the rules that applied to the document.
   ///
   /// Always recorded.
@@ -197,5 +199,73 @@ public struct ValidationResult: Sendable {
   /// Whether nothing at or above `severity` was found and nothing failed to evaluate.
   public func isClean(atOrAbove severity: Severity = .error) -> Bool {
     failures.isEmpty && !findings.contains { $0.severity >= severity }
+  }
+}
+
+/// The time one expression of a schema took while checking a document (``Evaluator/Options/profile``).
+public struct ProfileEntry: Hashable, Sendable {
+  /// What the expression is.
+  public enum Kind: String, Hashable, Sendable, Codable {
+    /// A rule's `@context`, evaluated once per pattern and document.
+    case context
+    /// A `let`, evaluated once per node of its rule (or once, at schema and pattern level).
+    case letBinding = "let"
+    /// An `assert` or `report` test, once per node of its rule.
+    case test
+    /// Rendering the message of an assertion that fired.
+    case message
+  }
+
+  /// What identifies an entry: the kind and where the expression is written.
+  public struct Key: Hashable, Sendable {
+    /// What the expression is.
+    public var kind: Kind
+    /// `$name` for a let, the assertion's id for a test or message, the context for a rule.
+    public var label: String
+    /// The expression as written.
+    public var expression: String
+    /// The pattern's id, if it has one.
+    public var patternID: String?
+    /// Where the expression is written.
+    public var location: SchemaLocation
+
+    init(_ binding: Let, pattern: ResolvedPattern?) {
+      kind = .letBinding
+      label = "$" + binding.name
+      if case .expression(let source) = binding.value { expression = source } else { expression = "(content)" }
+      patternID = pattern?.id
+      location = binding.location
+    }
+
+    init(_ assertion: Assertion, pattern: ResolvedPattern, message: Bool = false) {
+      kind = message ? .message : .test
+      label = assertion.id ?? "\(assertion.kind.rawValue) at line \(assertion.location.line)"
+      expression = assertion.test
+      patternID = pattern.id
+      location = assertion.location
+    }
+
+    init(context rule: ResolvedRule, pattern: ResolvedPattern) {
+      kind = .context
+      label = rule.id ?? "rule at line \(rule.location.line)"
+      expression = rule.context
+      patternID = pattern.id
+      location = rule.location
+    }
+  }
+
+  /// What the entry is about.
+  public var key: Key
+  /// How many times the expression was evaluated.
+  public var evaluations: Int = 0
+  /// The time spent in all of them, in nanoseconds.
+  public var nanoseconds: UInt64 = 0
+
+  /// Creates an empty entry.
+  public init(key: Key) { self.key = key }
+
+  mutating func record(_ elapsed: UInt64) {
+    evaluations += 1
+    nanoseconds &+= elapsed
   }
 }
