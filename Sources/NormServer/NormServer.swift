@@ -109,7 +109,7 @@ public struct NormServer: Sendable {
       var maxBodyBytes: Int
       var jobs: Int
       var queue: Int
-      var maxEvalOps: UInt
+      var maxEvalOps: UInt?
       var maxFindings: Int
     }
     let configuration = service.configuration

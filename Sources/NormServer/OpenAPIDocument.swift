@@ -33,7 +33,7 @@ enum OpenAPIDocument {
       "info": {
         "title": "normcheck serve",
         "version": "1.0.0",
-        "description": "Checks states' cyber-norm declarations (XML) against the declaration schema and Schematron rule packs encoding the international norms. A document that is not well-formed, is hostile (external entities, entity expansion bombs, deep nesting, binary) or breaks the schema is answered with 200 and a report whose findings say so (NC-XML, NC-INPUT, NC-XSD); a request that cannot be checked at all (too large, wrong media type, bad parameters, overload) is answered with a 4xx or 503 and a JSON (or, for the upload form, HTML) message.",
+        "description": "Checks states' cyber-norm declarations (XML) against the declaration schema and Schematron rule packs encoding the international norms. A document that is not well-formed, is hostile (external entities, entity expansion bombs, deep nesting, binary) or breaks the schema is answered with 200 and a report whose findings say so (NC-XML, NC-LIMIT, NC-XSD, NC-EVAL); a request that cannot be checked at all (too large, wrong media type, bad parameters, overload) is answered with a 4xx or 503 and a JSON (or, for the upload form, HTML) message.",
         "license": {
           "name": "see the repository"
         }
@@ -662,7 +662,6 @@ enum OpenAPIDocument {
                   "maxBodyBytes",
                   "jobs",
                   "queue",
-                  "maxEvalOps",
                   "maxFindings"
                 ],
                 "properties": {
@@ -676,7 +675,8 @@ enum OpenAPIDocument {
                     "type": "integer"
                   },
                   "maxEvalOps": {
-                    "type": "integer"
+                    "type": "integer",
+                    "description": "A fixed budget of XPath operations per document and pack (0: none); absent: the automatic budget, 1 000 per element and at least 50 million."
                   },
                   "maxFindings": {
                     "type": "integer"

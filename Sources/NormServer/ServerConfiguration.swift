@@ -15,8 +15,10 @@ public struct ServerConfiguration: Sendable {
   public var jobs: Int
   /// Requests admitted beyond `jobs` (reading their body or waiting for a free job); more get 503.
   public var queueLimit: Int
-  /// XPath operations per document and pack at most (0: unlimited): the evaluation-time budget of a request.
-  public var operationLimit: UInt
+  /// XPath operations per document and pack at most (0: unlimited): the evaluation-time budget of a
+  /// request; `nil`, the default, is the command line's automatic budget (see
+  /// ``CheckConfiguration/operationBudget(elements:)``: 1 000 per element, at least 50 million).
+  public var operationLimit: UInt?
   /// Findings per document and pack at most.
   public var maxFindings: Int
   /// The `Retry-After` seconds sent with 503.
@@ -26,13 +28,6 @@ public struct ServerConfiguration: Sendable {
   /// Validate documents against the declaration XSD (off for arbitrary XML with custom packs).
   public var validateSchema: Bool
 
-  /// The default evaluation budget of a request: 200 million XPath operations per pack, about a second here.
-  ///
-  /// The built-in packs used 10.6 million operations on a declaration of 100 000 facilities, so
-  /// legitimate documents stay far below it, while one pathological document cannot hold a job for long.
-  /// (The command line's default, ``CheckConfiguration/defaultOperationLimit``, is ten times higher.)
-  public static let defaultOperationLimit: UInt = 200_000_000
-
   /// The default body limit: 32 MiB.
   public static let defaultMaxBodyBytes = 32 << 20
 
@@ -40,7 +35,7 @@ public struct ServerConfiguration: Sendable {
   public init(
     host: String = "127.0.0.1", port: Int = 8080, packs: [String] = [], maxBodyBytes: Int = defaultMaxBodyBytes,
     jobs: Int = ProcessInfo.processInfo.activeProcessorCount, queueLimit: Int = 64,
-    operationLimit: UInt = defaultOperationLimit, maxFindings: Int = 10_000, retryAfterSeconds: Int = 2,
+    operationLimit: UInt? = nil, maxFindings: Int = 10_000, retryAfterSeconds: Int = 2,
     toolVersion: String = "dev", validateSchema: Bool = true
   ) {
     self.host = host

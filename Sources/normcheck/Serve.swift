@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NormKit
 import NormServer
 
 extension Normcheck {
@@ -36,10 +37,11 @@ extension Normcheck {
 
     @Option(
       name: .customLong("max-eval-ops"),
-      help:
-        "XPath operations per document and pack at most, 0 for no limit (default \(ServerConfiguration.defaultOperationLimit), about a second)."
-    )
-    var maxEvalOps: UInt = ServerConfiguration.defaultOperationLimit
+      help: """
+        XPath operations per document and pack at most, 0 for no limit (default, as for check: \
+        \(CheckConfiguration.operationsPerElement) per element, at least \(CheckConfiguration.minimumOperationBudget)).
+        """)
+    var maxEvalOps: UInt?
 
     @Option(
       name: .customLong("max-findings"), help: "Findings collected per document and pack at most (default 10000).")

@@ -81,7 +81,7 @@ struct CheckerTests {
       CheckConfiguration(packs: [], schema: rules.schema, limits: ParseLimits(maxInputBytes: 100)))
     let tooLarge = small.check(.bytes(name: "big.xml", Data(repeating: UInt8(ascii: " "), count: 101)))
     #expect(!tooLarge.parsed)
-    #expect(tooLarge.findings.map(\.ruleID) == ["NC-INPUT"])
+    #expect(tooLarge.findings.map(\.ruleID) == ["NC-LIMIT"])
     #expect(tooLarge.findings.first?.message.contains("more than the limit of 100 bytes") == true)
   }
 

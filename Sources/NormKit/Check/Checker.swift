@@ -11,7 +11,7 @@ public enum CheckInput: Hashable, Sendable {
   /// A document held in memory (an upload), reported under `name`; never written to disk.
   ///
   /// The same parse limits apply as to files and standard input: bytes beyond
-  /// ``CheckConfiguration/limits``' `maxInputBytes` are an `NC-INPUT` finding and are not parsed.
+  /// ``CheckConfiguration/limits``' `maxInputBytes` are an `NC-LIMIT` finding and are not parsed.
   case bytes(name: String, Data)
 
   /// The name reports use.
