@@ -17,7 +17,9 @@ struct Normcheck: AsyncParsableCommand {
         2  usage or configuration error (bad option, broken pack), with a message on stderr
       """,
     version: version,
-    subcommands: [Check.self, Matrix.self, Diff.self, Rules.self, Explain.self, Norms.self, TestPack.self],
+    subcommands: [
+      Check.self, Matrix.self, Diff.self, Rules.self, Explain.self, Norms.self, TestPack.self, Serve.self,
+    ],
     defaultSubcommand: Check.self)
 
   /// Runs the command, mapping argument-parser's usage exit code (64) to normcheck's 2.

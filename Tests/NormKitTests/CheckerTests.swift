@@ -60,6 +60,31 @@ struct CheckerTests {
     #expect(CheckInput.expand(["-"]) == [.standardInput])
   }
 
+  /// Bytes in memory (uploads) are checked exactly like the file they came from, under the
+  /// name given, and the size limit applies before parsing.
+  @Test func bytesInMemoryAreCheckedLikeFilesAndLimited() throws {
+    let packs = try RepositoryRules.packNames.map { try rules.pack($0) }
+    let checker = Checker(CheckConfiguration(packs: packs, schema: rules.schema, asOf: "2026-06-01"))
+    for name in [
+      "xb-belmora-2025-no-cert.xml", "xg-galdria-2025-malformed.xml", "xh-hollenmark-2025-schema-invalid.xml",
+    ] {
+      let data = try Data(contentsOf: URL(fileURLWithPath: sample(name)))
+      let fromFile = checker.check(.file(sample(name)))
+      let fromBytes = checker.check(.bytes(name: "upload/\(name)", data))
+      #expect(fromBytes.input == "upload/\(name)")
+      #expect(fromBytes.findings.map(\.ruleID) == fromFile.findings.map(\.ruleID), "\(name)")
+      #expect(fromBytes.findings.map(\.line) == fromFile.findings.map(\.line), "\(name)")
+      #expect(fromBytes.findings.allSatisfy { $0.file == "upload/\(name)" })
+      #expect(fromBytes.state == fromFile.state && fromBytes.parsed == fromFile.parsed)
+    }
+    let small = Checker(
+      CheckConfiguration(packs: [], schema: rules.schema, limits: ParseLimits(maxInputBytes: 100)))
+    let tooLarge = small.check(.bytes(name: "big.xml", Data(repeating: UInt8(ascii: " "), count: 101)))
+    #expect(!tooLarge.parsed)
+    #expect(tooLarge.findings.map(\.ruleID) == ["NC-LIMIT"])
+    #expect(tooLarge.findings.first?.message.contains("more than the limit of 100 bytes") == true)
+  }
+
   /// A finding keeps its fingerprint when lines are inserted above it, and the fingerprint
   /// follows the facility's id, not its position.
   @Test func fingerprintsAreLineIndependent() throws {

@@ -2,18 +2,24 @@ import Foundation
 import Schematron
 import XMLCore
 
-/// An input to check: a file or standard input.
+/// An input to check: a file, standard input, or bytes already in memory.
 public enum CheckInput: Hashable, Sendable {
   /// A file path.
   case file(String)
   /// Standard input, read to its end.
   case standardInput
+  /// A document held in memory (an upload), reported under `name`; never written to disk.
+  ///
+  /// The same parse limits apply as to files and standard input: bytes beyond
+  /// ``CheckConfiguration/limits``' `maxInputBytes` are an `NC-LIMIT` finding and are not parsed.
+  case bytes(name: String, Data)
 
   /// The name reports use.
   public var name: String {
     switch self {
     case .file(let path): path
     case .standardInput: "<stdin>"
+    case .bytes(let name, _): name
     }
   }
 
@@ -156,6 +162,8 @@ public struct Checker: Sendable {
       switch input {
       case .file(let path): document = try Document(contentsOfFile: path, limits: configuration.limits)
       case .standardInput: document = try Document.fromStandardInput(limits: configuration.limits)
+      case .bytes(let name, let data):
+        document = try Document(bytes: data, sourceName: name, limits: configuration.limits)
       }
     } catch let error as XMLError {
       report.findings.append(Self.finding(for: error, input: input.name))
