@@ -2953,6 +2953,7 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
   <xsl:key name="local-id" match="d:criticalInfrastructure/d:facility | d:pointsOfContact/d:contact | d:doctrines/d:doctrine
       | d:doctrine/d:clause | d:criticalInfrastructure/d:protectionMeasure | d:declaration/d:nationalCert" use="@id"/>
   <xsl:key name="facility-by-id" match="d:criticalInfrastructure/d:facility" use="@id"/>
+  <xsl:key name="off-limits-facility" match="d:declaration/d:offLimits/d:facilityRef" use="@ref"/>
   <xsl:key name="contact-by-id" match="d:pointsOfContact/d:contact" use="@id"/>
   <xsl:key name="cert-by-id" match="d:declaration/d:nationalCert" use="@id"/>
   <xsl:key name="doctrine-by-id" match="d:doctrines/d:doctrine" use="@id"/>
@@ -3085,14 +3086,15 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
       <sch:let name="category" value="nc:first-non-empty(self::d:categoryRef/@ref, $facility/@category)"/>
       <sch:let name="isCategory" value="boolean(self::d:categoryRef)"/>
       <sch:let name="offCategories" value="/d:declaration/d:offLimits/d:categoryRef"/>
-      <sch:let name="offFacilities" value="/d:declaration/d:offLimits/d:facilityRef"/>
       <!-- The off-limits entries this target collides with: a category that covers it, a category
            it covers (a permitted parent covers its children), the facility itself, or an off-limits
            facility of a category it covers. -->
       <sch:let name="byCategory" value="$offCategories[$category != '' and (nc:is-within($category, @ref, 'facility-categories')
           or ($isCategory and nc:is-within(@ref, $category, 'facility-categories')))]"/>
-      <sch:let name="byFacility" value="$offFacilities[(not($isCategory) and @ref = current()/@ref)
-          or ($isCategory and nc:is-within(key('facility-by-id', @ref)/@category, $category, 'facility-categories'))]"/>
+      <!-- A facility target is looked up in a key; only a category target scans the off-limits
+           facilities (offLimits[$isCategory] is empty otherwise), so the rule stays linear. -->
+      <sch:let name="byFacility" value="key('off-limits-facility', self::d:facilityRef/@ref)
+          | /d:declaration/d:offLimits[$isCategory]/d:facilityRef[nc:is-within(key('facility-by-id', @ref)/@category, $category, 'facility-categories')]"/>
       <sch:report id="INT-012" role="error" properties="GGE2015-13f TA2019-1" diagnostics="INT-012-fix"
         test="$byCategory or $byFacility">
         Clause <sch:value-of select="nc:first-non-empty(../@id, '(without id)')"/> of doctrine
