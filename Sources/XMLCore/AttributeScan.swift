@@ -119,17 +119,26 @@ enum AttributeScan {
       }
       return n
     }
+    /// The index of the next `c` at or after `i`, or `n`; `memchr` for bytes.
+    @inline(__always) func seek(_ c: Unit, from i: Int) -> Int {
+      guard i < n else { return n }
+      if Unit.bitWidth == 8, let base = u.baseAddress {
+        let start = UnsafeRawPointer(base) + i
+        guard let found = memchr(start, Int32(truncatingIfNeeded: c), n - i) else { return n }
+        return i + start.distance(to: UnsafeRawPointer(found))
+      }
+      var j = i
+      while j < n, u[j] != c { j += 1 }
+      return j
+    }
     @inline(__always) func skipQuoted(from i: Int) -> Int {  // i at the opening quote
-      let q = u[i]
-      var j = i + 1
-      while j < n, u[j] != q { j += 1 }
-      return j + 1
+      seek(u[i], from: i + 1) + 1
     }
 
     var i = 0
     while i < n {
       // Character data: find the next '<'.
-      while i < n, u[i] != lt { i += 1 }
+      i = seek(lt, from: i)
       guard i + 1 < n else { return nil }
       let tagStart = i
       let next = u[i + 1]
@@ -166,7 +175,7 @@ enum AttributeScan {
         i = skip(past: "?>", from: i + 2)
       } else if next == slash {
         i += 2
-        while i < n, u[i] != gt { i += 1 }
+        i = seek(gt, from: i)
         i += 1
       } else {
         // A start tag: count '=' outside quoted values up to its '>'.
