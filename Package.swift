@@ -33,6 +33,7 @@ let package = Package(
       name: "NormServer",
       dependencies: [
         "NormKit",
+        "XMLCore",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,5 +1,6 @@
 import Foundation
 import NormKit
+import XMLCore
 
 /// The HTML the server writes itself: the upload page and error pages.
 ///
@@ -12,22 +13,8 @@ enum Pages {
     ReportFormat.negotiate(accept: accept) == .html
   }
 
-  /// Text for HTML: `&`, `<`, `>`, `"` and `'` escaped.
-  static func escape(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for character in text {
-      switch character {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default: out.append(character)
-      }
-    }
-    return out
-  }
+  /// Text for HTML, escaped as XMLCore escapes XML text (entities for `& < > " '`, forbidden characters dropped).
+  static func escape(_ text: String) -> String { XMLEscaping.escape(text) }
 
   static let styleSheet = """
     :root { color-scheme: light; }
