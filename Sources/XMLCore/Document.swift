@@ -7,7 +7,10 @@ import Foundation
 ///
 /// Parsing is hardened for untrusted input (see ``ParseLimits``): no network, no DTD or
 /// external entity loading, no entity substitution, no recovery from malformed XML.
-/// A `Document` is not `Sendable`: parse and evaluate it within one task. Many documents
+/// A `Document` is not `Sendable`: parse it within one task. Once parsed it may be read by
+/// several threads at once, each through its own ``XPathContext`` (the indexes built on first
+/// use are guarded by locks), as long as nothing modifies it meanwhile: XSD validation, which
+/// records ID attributes in the tree, must finish before such readers start. Many documents
 /// may be parsed and evaluated at once on different threads.
 public final class Document {
   let pointer: xmlDocPtr
@@ -35,14 +38,20 @@ public final class Document {
 
   /// The elements by name, built by the first ``select(_:where:)``.
   private var elementIndexStorage: ElementIndex?
-  /// Shared attribute indexes (``attributeIndex(of:attribute:)``).
+  /// Guards ``elementIndexStorage``.
+  private let elementIndexLock = NSLock()
+  /// Shared attribute indexes (``attributeIndex(of:attribute:)``), guarded by ``attributeIndexLock``.
   var attributeIndexes: [AttributeIndexKey: AttributeTable] = [:]
+  /// Guards ``attributeIndexes``; held while one is built, so that it is built once.
+  let attributeIndexLock = NSLock()
 
   func elementIndex() -> ElementIndex {
-    if let elementIndexStorage { return elementIndexStorage }
-    let index = ElementIndex(root: UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: xmlNode.self))
-    elementIndexStorage = index
-    return index
+    elementIndexLock.withLock {
+      if let elementIndexStorage { return elementIndexStorage }
+      let index = ElementIndex(root: UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: xmlNode.self))
+      elementIndexStorage = index
+      return index
+    }
   }
 
   /// Reads and parses the file at `path`.

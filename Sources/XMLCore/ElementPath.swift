@@ -65,8 +65,9 @@ final class ElementIndex {
   var all: [xmlNodePtr] = []
   /// The strings of each key: local name and namespace URI.
   var names: [PointerKey: (local: String, namespace: String?)] = [:]
-  /// Answers per test, cached.
+  /// Answers per test, cached; guarded by ``answersLock``.
   var answers: [ElementPath.Test: [xmlNodePtr]] = [:]
+  private let answersLock = NSLock()
 
   init(root: xmlNodePtr) {
     // Pre-order walk over the elements, with the parent pointers instead of a stack.
@@ -98,6 +99,8 @@ final class ElementIndex {
   /// The elements that pass `test`, in document order.
   func elements(_ test: ElementPath.Test) -> [xmlNodePtr] {
     if test.anyNamespace { return all }
+    answersLock.lock()
+    defer { answersLock.unlock() }
     if let cached = answers[test] { return cached }
     let keys = names.filter { _, name in
       name.namespace == test.namespace && (test.localName == nil || name.local == test.localName)
@@ -233,6 +236,8 @@ extension Document {
   public func attributeIndex(of path: ElementPath, attribute: ElementPath.Test) -> AttributeIndex {
     precondition(path.filtered.isEmpty && path.attribute == nil, "an attribute index needs a path without predicates")
     let key = AttributeIndexKey(path: path, attribute: attribute)
+    attributeIndexLock.lock()
+    defer { attributeIndexLock.unlock() }
     if let table = attributeIndexes[key] { return AttributeIndex(document: self, table: table) }
     var table = AttributeTable()
     let index = elementIndex()

@@ -173,6 +173,13 @@ public final class XPathContext {
   /// Operations counted against ``operationLimit`` so far.
   public var operationCount: UInt { UInt(context.pointee.opCount) }
 
+  /// Counts `operations` done elsewhere (by other contexts on the same document's behalf)
+  /// against this context's ``operationLimit``.
+  public func charge(_ operations: UInt) {
+    let (sum, overflow) = UInt(context.pointee.opCount).addingReportingOverflow(operations)
+    context.pointee.opCount = overflow ? .max : numericCast(sum)
+  }
+
   /// Evaluates `expression` with `node` as context node (default: the document node).
   ///
   /// - Throws: ``XMLError`` of kind `.xpathEvaluation` (unknown function, variable or prefix,

@@ -62,7 +62,11 @@ extension Normcheck {
       help: "Measure freshness against this date (YYYY-MM-DD) instead of each submission date.")
     var asOf: String?
 
-    @Option(name: .long, help: "Files checked in parallel (default: the number of cores).")
+    @Option(
+      name: .long,
+      help:
+        "Threads (default: the number of cores): files checked in parallel; with fewer files than threads, large patterns of each file are split over the spare ones. Output is the same for any value."
+    )
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .long, help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -188,9 +192,11 @@ extension Normcheck {
       let checker = Checker(configuration)
       var reports: [DocumentReport]
       if inputs.count == 1 {
-        // On the main thread, whose heap grows cheaply (see tuneAllocator).
+        // On the main thread, whose heap grows cheaply (see tuneAllocator); the rules of large
+        // patterns are fired on --jobs threads.
         let input = inputs[0]
-        reports = await MainActor.run { [checker.check(input)] }
+        let threads = jobs
+        reports = await MainActor.run { [checker.check(input, threads: threads)] }
       } else {
         reports = await checker.check(inputs, jobs: jobs)
       }

@@ -123,6 +123,8 @@ public struct Checker: Sendable {
   /// Checks `inputs` with up to `jobs` running at once.
   ///
   /// Reports come back in input order, whatever order they finish in; a bad input never stops the others.
+  /// With fewer inputs than jobs, each input's rules are fired on the spare threads too (see
+  /// ``check(_:threads:)``).
   public func check(
     _ inputs: [CheckInput], jobs: Int, progress: (@Sendable (Int, Int) -> Void)? = nil
   ) async
@@ -130,6 +132,7 @@ public struct Checker: Sendable {
   {
     let total = inputs.count
     let width = max(1, min(jobs, total))
+    let threads = max(1, jobs / width)
     return await withTaskGroup(of: (Int, DocumentReport).self) { group in
       var reports = [DocumentReport?](repeating: nil, count: total)
       var next = 0
@@ -139,7 +142,7 @@ public struct Checker: Sendable {
         let index = next
         let input = inputs[index]
         next += 1
-        group.addTask { (index, self.check(input)) }
+        group.addTask { (index, self.check(input, threads: threads)) }
       }
       for _ in 0..<width { launch() }
       for await (index, report) in group {
@@ -152,8 +155,11 @@ public struct Checker: Sendable {
     }
   }
 
-  /// Checks one input.
-  public func check(_ input: CheckInput) -> DocumentReport {
+  /// Checks one input, firing each pattern's rules on up to `threads` threads at once.
+  ///
+  /// The report is the same whatever `threads` is (see ``Evaluator/Options/threads``); the
+  /// document is parsed and validated against the XSD on the calling thread first.
+  public func check(_ input: CheckInput, threads: Int = 1) -> DocumentReport {
     var report = DocumentReport(
       input: input.name, state: nil, cycle: nil, findings: [], rulesApplied: configuration.packs.flatMap(\.rules),
       schematronResults: [:], parsed: false)
@@ -210,7 +216,7 @@ public struct Checker: Sendable {
       let options = Evaluator.Options(
         parameters: ["as-of": .string(asOf)], maxFindings: configuration.maxFindings,
         operationLimit: budget, recordFiredRules: configuration.wantSVRL,
-        parseLimits: configuration.limits, profile: configuration.profile)
+        parseLimits: configuration.limits, profile: configuration.profile, threads: threads)
       let result = Evaluator(pack.schema).validate(document, options: options)
       report.operationCount += result.operationCount
       report.profile += result.profile.map { PackProfileEntry(pack: pack.id, entry: $0) }

@@ -30,11 +30,24 @@ public struct Evaluator: Sendable {
     ///
     /// Default false; costs two clock readings per evaluation.
     public var profile: Bool
+    /// Threads that may fire a pattern's rules at once, each on a slice of its nodes.
+    ///
+    /// Default 1. With more, a pattern whose contexts select at least twice
+    /// ``minimumNodesPerThread`` nodes is checked in contiguous slices on up to this many
+    /// threads, each with its own XPath context, and the slices' results are joined in
+    /// document order: the result is the sequential one, finding for finding. When a slice
+    /// reaches ``maxFindings`` or the operation budget, the pattern is checked again on one
+    /// thread, so that what was checked never depends on scheduling. Keys that are not
+    /// shared through the document's indexes are built once per thread.
+    public var threads: Int
+    /// The fewest nodes worth a thread of their own (default 512).
+    public var minimumNodesPerThread: Int
 
     /// Creates options.
     public init(
       parameters: [String: ParameterValue] = [:], maxFindings: Int = 10_000, operationLimit: UInt = 0,
-      recordFiredRules: Bool = false, parseLimits: ParseLimits = .default, profile: Bool = false
+      recordFiredRules: Bool = false, parseLimits: ParseLimits = .default, profile: Bool = false,
+      threads: Int = 1, minimumNodesPerThread: Int = 512
     ) {
       self.parameters = parameters
       self.maxFindings = maxFindings
@@ -42,6 +55,8 @@ public struct Evaluator: Sendable {
       self.recordFiredRules = recordFiredRules
       self.parseLimits = parseLimits
       self.profile = profile
+      self.threads = threads
+      self.minimumNodesPerThread = minimumNodesPerThread
     }
   }
 
@@ -56,6 +71,12 @@ public struct Evaluator: Sendable {
     let run = DocumentRun(schema: schema, document: document, options: options)
     return run.execute()
   }
+}
+
+/// A value handed to other threads that touch only their own part of it.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }
 
 /// The state of checking one document: its XPath context, compiled expressions, key indexes.
@@ -214,6 +235,7 @@ final class DocumentRun {
       firedRules: firedRules, truncated: truncated)
     result.appliedRules = appliedRules
     result.stoppedByBudget = budgetExhausted
+    result.parallelSlices = parallelSlices
     result.operationCount = contexts.values.reduce(0) { $0 + $1.context.operationCount }
     result.profile = profile.values.sorted { $0.nanoseconds > $1.nanoseconds }
     return result
@@ -262,12 +284,14 @@ final class DocumentRun {
     let context = session.context
     // Pattern lets, evaluated at the root.
     var patternVariables: [(String, XPathValue?)] = []
+    var patternValues: [(String, XPathValue)] = []
     for binding in pattern.lets {
       let value = timed(.init(binding, pattern: pattern)) {
         evaluateLet(binding, at: target.documentNode, in: session, pattern: pattern, rule: nil)
       }
       if let value {
         patternVariables.append(session.bind(binding.name, value))
+        patternValues.append((binding.name, value))
       }
     }
     defer { session.unbind(patternVariables) }
@@ -304,6 +328,114 @@ final class DocumentRun {
       let ruleOf = Dictionary(firings.map { ($0.node, $0.rule) }, uniquingKeysWith: { first, _ in first })
       firings = order.map { ($0, ruleOf[$0]!) }
     }
+    let slices = min(options.threads, firings.count / max(1, options.minimumNodesPerThread))
+    if slices > 1, !budgetExhausted,
+      fireInParallel(firings, slices: slices, patternIndex: patternIndex, target: target, patternValues: patternValues)
+    {
+      return
+    }
+    fire(firings, patternIndex: patternIndex, target: target, session: session)
+  }
+
+  /// Runs that fire slices of a pattern's nodes on other threads (``Evaluator/Options/threads``),
+  /// created on first use and kept for the rest of the document.
+  private var helpers: [DocumentRun] = []
+  /// Documents whose nodes values may hold besides the checked one, for a helper's contexts.
+  private var sharedDocuments: [Document] = []
+
+  /// Fires `firings` in `slices` contiguous slices at once and joins the results in order.
+  ///
+  /// Returns false, having changed nothing, when a slice was cut short by the findings limit
+  /// or the operation budget, or when the slices together exceed either: the caller then
+  /// fires the pattern sequentially, so that the result never depends on scheduling.
+  private func fireInParallel(
+    _ firings: [(node: Node, rule: Int)], slices: Int, patternIndex: Int, target: Document,
+    patternValues: [(String, XPathValue)]
+  ) -> Bool {
+    let context = session(for: target).context
+    var remainingOperations: UInt = 0
+    if options.operationLimit > 0 {
+      guard context.operationCount < options.operationLimit else { return false }
+      remainingOperations = options.operationLimit - context.operationCount
+    }
+    let room = options.maxFindings - findings.count
+    guard room > 0 else { return false }
+    var helperOptions = options
+    helperOptions.threads = 1
+    helperOptions.maxFindings = room
+    while helpers.count < slices {
+      let helper = DocumentRun(schema: schema, document: document, options: helperOptions)
+      helper.globals = globals
+      helpers.append(helper)
+    }
+    let documents = contexts.values.flatMap { $0.environment.documents.values }
+    let bounds = (0...slices).map { $0 * firings.count / slices }
+    let limit = remainingOperations
+    let work = UncheckedSendable(
+      (helpers: helpers, firings: firings, documents: documents, values: patternValues, target: target))
+    DispatchQueue.concurrentPerform(iterations: slices) { slice in
+      let helper = work.value.helpers[slice]
+      helper.fireSlice(
+        work.value.firings[bounds[slice]..<bounds[slice + 1]], patternIndex: patternIndex, target: work.value.target,
+        patternValues: work.value.values, operationLimit: limit, documents: work.value.documents)
+    }
+    let used = helpers.prefix(slices)
+    var operations: UInt = 0
+    var produced = 0
+    for helper in used {
+      if helper.truncated || helper.budgetExhausted { return false }
+      operations &+= helper.sliceOperations
+      produced += helper.findings.count
+    }
+    if produced > room || (remainingOperations > 0 && operations > remainingOperations) { return false }
+    for helper in used {
+      let base = findings.count
+      firedRules += helper.firedRules.map { fired in
+        var fired = fired
+        fired.firstFinding += base
+        return fired
+      }
+      findings += helper.findings
+      failures += helper.failures
+      appliedRules.formUnion(helper.appliedRules)
+      for (key, entry) in helper.profile { profile[key, default: ProfileEntry(key: key)].absorb(entry) }
+    }
+    context.charge(operations)
+    parallelSlices += slices
+    return true
+  }
+
+  /// Slices fired on other threads and kept.
+  private var parallelSlices = 0
+  /// Operations the last ``fireSlice`` used.
+  private var sliceOperations: UInt = 0
+
+  /// On a helper: fires one slice of a pattern with the pattern's lets bound as in the main run.
+  private func fireSlice(
+    _ firings: ArraySlice<(node: Node, rule: Int)>, patternIndex: Int, target: Document,
+    patternValues: [(String, XPathValue)], operationLimit: UInt, documents: [Document]
+  ) {
+    findings = []
+    failures = []
+    firedRules = []
+    appliedRules = []
+    profile = [:]
+    truncated = false
+    budgetExhausted = false
+    let session = session(for: target)
+    for other in documents { session.context.adopt(other) }
+    session.context.operationLimit = operationLimit
+    let bound = patternValues.map { session.bind($0.0, $0.1) }
+    defer { session.unbind(bound) }
+    fire(firings, patternIndex: patternIndex, target: target, session: session)
+    sliceOperations = session.context.operationCount
+  }
+
+  /// Fires the rules of pattern `patternIndex` on `firings`, in order.
+  private func fire(
+    _ firings: some Collection<(node: Node, rule: Int)>, patternIndex: Int, target: Document, session: Session
+  ) {
+    let pattern = schema.resolved.patterns[patternIndex]
     for (node, ruleIndex) in firings {
       appliedRules.insert(ValidationResult.RuleReference(pattern: patternIndex, rule: ruleIndex))
       if options.recordFiredRules {

@@ -181,6 +181,9 @@ public struct ValidationResult: Sendable {
   public var stoppedByBudget: Bool = false
   /// XPath operations counted by libxml2 while checking this document (for budgets and profiling).
   public var operationCount: UInt = 0
+  /// Slices of patterns whose rules were fired on threads of their own and kept
+  /// (``Evaluator/Options/threads``); 0 when everything ran on the calling thread.
+  public var parallelSlices: Int = 0
   /// Time per expression, slowest first, when ``Evaluator/Options/profile`` is set.
   public var profile: [ProfileEntry] = []
   /// The rules that handled at least one node, as (pattern index, rule index): the rules that applied to the document.
@@ -267,5 +270,10 @@ public struct ProfileEntry: Hashable, Sendable {
   mutating func record(_ elapsed: UInt64) {
     evaluations += 1
     nanoseconds &+= elapsed
+  }
+
+  mutating func absorb(_ other: ProfileEntry) {
+    evaluations += other.evaluations
+    nanoseconds &+= other.nanoseconds
   }
 }
