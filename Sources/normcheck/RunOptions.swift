@@ -13,7 +13,9 @@ struct RunOptions: ParsableArguments {
   @Option(name: .customLong("as-of"), help: "Measure freshness against this date (YYYY-MM-DD).")
   var asOf: String?
 
-  @Option(name: .long, help: "Files checked in parallel (default: the number of cores).")
+  @Option(
+    name: .long,
+    help: "Threads (default: the number of cores): files checked in parallel, spare ones split large patterns.")
   var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
   @Flag(name: .long, help: "Skip validation against the declaration XSD.")
