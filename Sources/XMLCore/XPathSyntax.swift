@@ -174,15 +174,33 @@ private struct SyntaxParser {
       location: SourceLocation(file: "", line: 0, column: 0), expression: source)
   }
 
-  static func isNameStart(_ c: Character) -> Bool { c.isLetter || c == "_" }
-  static func isNameChar(_ c: Character) -> Bool {
-    c.isLetter || c.isNumber || c == "_" || c == "-" || c == "." || c == "\u{B7}"
-      || c.unicodeScalars.first!.properties
-        .generalCategory == .nonspacingMark
+  static func isNameStart(_ c: Unicode.Scalar) -> Bool {
+    if c.isASCII { return isASCIILetter(c) || c == "_" }
+    switch c.properties.generalCategory {
+    case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
+    default: return false
+    }
+  }
+  static func isNameChar(_ c: Unicode.Scalar) -> Bool {
+    if c.isASCII { return isASCIILetter(c) || isDigit(c) || c == "_" || c == "-" || c == "." }
+    switch c.properties.generalCategory {
+    case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .decimalNumber,
+      .letterNumber, .otherNumber, .nonspacingMark:
+      return true
+    default: return c == "\u{B7}"
+    }
+  }
+  static func isASCIILetter(_ c: Unicode.Scalar) -> Bool { (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") }
+  static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
+  static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+    var text = String.UnicodeScalarView()
+    text.append(contentsOf: scalars)
+    return String(text)
   }
 
+  /// Splits `source` into lexemes; offsets count Unicode scalars.
   static func tokenize(_ source: String) throws -> [Lexeme] {
-    let chars = Array(source)
+    let chars = Array(source.unicodeScalars)
     var result: [Lexeme] = []
     var i = 0
     while i < chars.count {
@@ -228,7 +246,7 @@ private struct SyntaxParser {
         guard let close = chars[(i + 1)...].firstIndex(of: c) else {
           throw error("unterminated string literal", i, source)
         }
-        result.append(Lexeme(token: .literal(String(chars[(i + 1)..<close])), offset: start))
+        result.append(Lexeme(token: .literal(string(chars[(i + 1)..<close])), offset: start))
         i = close + 1
       case "$":
         i += 1
@@ -240,24 +258,24 @@ private struct SyntaxParser {
         if i + 1 < chars.count, chars[i + 1] == "." {
           result.append(Lexeme(token: .symbol(".."), offset: start))
           i += 2
-        } else if i + 1 < chars.count, chars[i + 1].isASCII, chars[i + 1].isNumber {
+        } else if i + 1 < chars.count, isDigit(chars[i + 1]) {
           var j = i + 1
-          while j < chars.count, chars[j].isASCII, chars[j].isNumber { j += 1 }
-          result.append(Lexeme(token: .number(Double("0" + String(chars[i..<j]))!), offset: start))
+          while j < chars.count, isDigit(chars[j]) { j += 1 }
+          result.append(Lexeme(token: .number(Double("0" + string(chars[i..<j]))!), offset: start))
           i = j
         } else {
           result.append(Lexeme(token: .symbol("."), offset: start))
           i += 1
         }
       default:
-        if c.isASCII, c.isNumber {
+        if isDigit(c) {
           var j = i
-          while j < chars.count, chars[j].isASCII, chars[j].isNumber { j += 1 }
+          while j < chars.count, isDigit(chars[j]) { j += 1 }
           if j < chars.count, chars[j] == "." {
             j += 1
-            while j < chars.count, chars[j].isASCII, chars[j].isNumber { j += 1 }
+            while j < chars.count, isDigit(chars[j]) { j += 1 }
           }
-          result.append(Lexeme(token: .number(Double(String(chars[i..<j]))!), offset: start))
+          result.append(Lexeme(token: .number(Double(string(chars[i..<j]))!), offset: start))
           i = j
         } else if isNameStart(c) {
           let (prefix, local, next) = try readQName(chars, i, source, allowWildcard: true)
@@ -277,20 +295,20 @@ private struct SyntaxParser {
   }
 
   static func readQName(
-    _ chars: [Character], _ start: Int, _ source: String, allowWildcard: Bool
+    _ chars: [Unicode.Scalar], _ start: Int, _ source: String, allowWildcard: Bool
   ) throws -> (
     String?, String, Int
   ) {
     var i = start
     while i < chars.count, isNameChar(chars[i]) { i += 1 }
-    let first = String(chars[start..<i])
+    let first = string(chars[start..<i])
     // A single ':' (not '::') followed by a name or '*' makes a QName.
     if i + 1 < chars.count, chars[i] == ":", chars[i + 1] != ":" {
       if allowWildcard, chars[i + 1] == "*" { return (first, "*", i + 2) }
       guard isNameStart(chars[i + 1]) else { throw error("a local name must follow '\(first):'", i + 1, source) }
       var j = i + 1
       while j < chars.count, isNameChar(chars[j]) { j += 1 }
-      return (first, String(chars[(i + 1)..<j]), j)
+      return (first, string(chars[(i + 1)..<j]), j)
     }
     return (nil, first, i)
   }

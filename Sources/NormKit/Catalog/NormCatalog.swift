@@ -54,38 +54,53 @@ public struct NormCatalog: Sendable {
 
   /// Reads a catalog document.
   public init(document: Document) throws {
-    let context = XPathContext(document: document, namespaces: ["c": Self.namespace])
+    let reader = Reader(XPathContext(document: document, namespaces: ["c": Self.namespace]))
     var sources: [String: (symbol: String?, year: String?, url: String?)] = [:]
-    for source in try context.evaluate("/c:catalog/c:sources/c:source").nodes {
+    for source in try reader.value("/c:catalog/c:sources/c:source", at: document.documentNode).nodes {
       guard let id = source.attribute("id") else { continue }
-      sourceTitles[id] = try context.evaluate("string(c:title)", at: source).stringValue
+      sourceTitles[id] = try reader.value("string(c:title)", at: source).stringValue
       sources[id] = (
-        try Self.optional(context, "c:symbol", at: source), try Self.optional(context, "c:year", at: source),
-        try Self.optional(context, "c:url", at: source)
+        try reader.optional("c:symbol", at: source), try reader.optional("c:year", at: source),
+        try reader.optional("c:url", at: source)
       )
     }
-    for node in try context.evaluate("//c:norm").nodes {
+    for node in try reader.value("//c:norm", at: document.documentNode).nodes {
       guard let id = node.attribute("id") else { continue }
       let source = node.attribute("source") ?? ""
       let fallback = sources[source]
       norms[id] = Norm(
-        id: id, title: try context.evaluate("normalize-space(c:title)", at: node).stringValue, source: source,
+        id: id, title: try reader.value("normalize-space(c:title)", at: node).stringValue, source: source,
         level: node.attribute("level") ?? "",
-        symbol: try Self.optional(context, "c:symbol", at: node) ?? fallback?.symbol,
-        location: try Self.optional(context, "c:location", at: node),
-        year: try Self.optional(context, "c:year", at: node) ?? fallback?.year,
-        url: try Self.optional(context, "c:url", at: node) ?? fallback?.url,
-        status: try context.evaluate("string(c:verification/@status)", at: node).stringValue,
-        paraphrase: try context.evaluate("normalize-space(c:paraphrase)", at: node).stringValue)
+        symbol: try reader.optional("c:symbol", at: node) ?? fallback?.symbol,
+        location: try reader.optional("c:location", at: node),
+        year: try reader.optional("c:year", at: node) ?? fallback?.year,
+        url: try reader.optional("c:url", at: node) ?? fallback?.url,
+        status: try reader.value("string(c:verification/@status)", at: node).stringValue,
+        paraphrase: try reader.value("normalize-space(c:paraphrase)", at: node).stringValue)
     }
   }
 
   /// An empty catalog.
   public init() {}
 
-  private static func optional(_ context: XPathContext, _ path: String, at node: Node) throws -> String? {
-    let value = try context.evaluate("normalize-space(\(path))", at: node).stringValue
-    return value.isEmpty ? nil : value
+  /// Evaluates the catalog's few expressions, each compiled once (not once per norm).
+  private final class Reader {
+    let context: XPathContext
+    var compiled: [String: XPathExpression] = [:]
+
+    init(_ context: XPathContext) { self.context = context }
+
+    func value(_ source: String, at node: Node) throws -> XPathValue {
+      if let expression = compiled[source] { return try context.evaluate(expression, at: node) }
+      let expression = try XPathExpression(source)
+      compiled[source] = expression
+      return try context.evaluate(expression, at: node)
+    }
+
+    func optional(_ path: String, at node: Node) throws -> String? {
+      let value = try value("normalize-space(\(path))", at: node).stringValue
+      return value.isEmpty ? nil : value
+    }
   }
 
   /// The norm with `id`, if the catalog has it.
