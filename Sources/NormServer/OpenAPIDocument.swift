@@ -4,8 +4,38 @@ import Foundation
 ///
 /// Written by hand; the enumerations of pack ids, phases, rule ids and norm ids are filled in at
 /// start from what the server loaded (`@PACKS@`, `@PHASES@`, `@RULES@`, `@NORMS@`), so that the
-/// document is exact for the packs of this server. `NormServerTests` checks that it lists every route.
+/// document is exact for the packs of this server. The error responses the paths refer to
+/// (`#/components/responses/…`) all have one shape and are built from ``errorResponses``.
+/// `NormServerTests` checks that it lists every route.
 enum OpenAPIDocument {
+  /// The error responses of `components/responses`: a JSON ``Error`` with the request id and the
+  /// `headers` named (of `components/headers`), and HTML too where the upload form may get it.
+  static let errorResponses: [(name: String, description: String, html: Bool, headers: [String])] = [
+    (
+      "BadRequest",
+      "Bad parameters, a malformed multipart body, no document in the form, or both a file and pasted text.", true, []
+    ),
+    ("NotAcceptable", "The Accept header names no format this server writes.", true, []),
+    ("PayloadTooLarge", "The body is larger than --max-body; nothing was checked.", true, []),
+    ("UnsupportedMediaType", "The Content-Type is neither XML nor multipart/form-data.", true, []),
+    (
+      "Overloaded", "Too many requests in flight (--jobs plus --queue); retry after Retry-After seconds.", true,
+      ["Retry-After"]
+    ),
+    ("RuleNotFound", "No such rule in the packs loaded.", false, []),
+    ("NormNotFound", "No such norm in the catalog.", false, []),
+  ]
+
+  /// One entry of `components/responses`, as JSON.
+  static func errorResponse(description: String, html: Bool, headers: [String]) -> [String: Any] {
+    var content: [String: Any] = ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]
+    if html { content["text/html"] = ["schema": ["type": "string"]] }
+    let references = (["X-Request-Id"] + headers).map { ($0, ["$ref": "#/components/headers/\($0)"]) }
+    return [
+      "description": description, "headers": Dictionary(uniqueKeysWithValues: references), "content": content,
+    ]
+  }
+
   /// The document with its placeholders filled in, as pretty-printed JSON with sorted keys.
   static func render(packs: [String], phases: [String], rules: [String], norms: [String]) -> String {
     guard var object = try? JSONSerialization.jsonObject(with: Data(template.utf8)) as? [String: Any],
@@ -18,6 +48,10 @@ enum OpenAPIDocument {
       schemas[name] = schema
     }
     components["schemas"] = schemas
+    components["responses"] = Dictionary(
+      uniqueKeysWithValues: errorResponses.map {
+        ($0.name, errorResponse(description: $0.description, html: $0.html, headers: $0.headers))
+      })
     object["components"] = components
     guard
       let data = try? JSONSerialization.data(
@@ -211,111 +245,19 @@ enum OpenAPIDocument {
                 }
               },
               "400": {
-                "description": "Bad parameters, a malformed multipart body, no document in the form, or both a file and pasted text.",
-                "headers": {
-                  "X-Request-Id": {
-                    "$ref": "#/components/headers/X-Request-Id"
-                  }
-                },
-                "content": {
-                  "application/json": {
-                    "schema": {
-                      "$ref": "#/components/schemas/Error"
-                    }
-                  },
-                  "text/html": {
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                }
+                "$ref": "#/components/responses/BadRequest"
               },
               "406": {
-                "description": "The Accept header names no format this server writes.",
-                "headers": {
-                  "X-Request-Id": {
-                    "$ref": "#/components/headers/X-Request-Id"
-                  }
-                },
-                "content": {
-                  "application/json": {
-                    "schema": {
-                      "$ref": "#/components/schemas/Error"
-                    }
-                  },
-                  "text/html": {
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                }
+                "$ref": "#/components/responses/NotAcceptable"
               },
               "413": {
-                "description": "The body is larger than --max-body; nothing was checked.",
-                "headers": {
-                  "X-Request-Id": {
-                    "$ref": "#/components/headers/X-Request-Id"
-                  }
-                },
-                "content": {
-                  "application/json": {
-                    "schema": {
-                      "$ref": "#/components/schemas/Error"
-                    }
-                  },
-                  "text/html": {
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                }
+                "$ref": "#/components/responses/PayloadTooLarge"
               },
               "415": {
-                "description": "The Content-Type is neither XML nor multipart/form-data.",
-                "headers": {
-                  "X-Request-Id": {
-                    "$ref": "#/components/headers/X-Request-Id"
-                  }
-                },
-                "content": {
-                  "application/json": {
-                    "schema": {
-                      "$ref": "#/components/schemas/Error"
-                    }
-                  },
-                  "text/html": {
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                }
+                "$ref": "#/components/responses/UnsupportedMediaType"
               },
               "503": {
-                "description": "Too many requests in flight (--jobs plus --queue); retry after Retry-After seconds.",
-                "headers": {
-                  "X-Request-Id": {
-                    "$ref": "#/components/headers/X-Request-Id"
-                  },
-                  "Retry-After": {
-                    "description": "Seconds to wait before retrying.",
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  }
-                },
-                "content": {
-                  "application/json": {
-                    "schema": {
-                      "$ref": "#/components/schemas/Error"
-                    }
-                  },
-                  "text/html": {
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                }
+                "$ref": "#/components/responses/Overloaded"
               }
             }
           }
@@ -377,19 +319,7 @@ enum OpenAPIDocument {
                 }
               },
               "404": {
-                "description": "No such rule in the packs loaded.",
-                "headers": {
-                  "X-Request-Id": {
-                    "$ref": "#/components/headers/X-Request-Id"
-                  }
-                },
-                "content": {
-                  "application/json": {
-                    "schema": {
-                      "$ref": "#/components/schemas/Error"
-                    }
-                  }
-                }
+                "$ref": "#/components/responses/RuleNotFound"
               }
             }
           }
@@ -451,19 +381,7 @@ enum OpenAPIDocument {
                 }
               },
               "404": {
-                "description": "No such norm in the catalog.",
-                "headers": {
-                  "X-Request-Id": {
-                    "$ref": "#/components/headers/X-Request-Id"
-                  }
-                },
-                "content": {
-                  "application/json": {
-                    "schema": {
-                      "$ref": "#/components/schemas/Error"
-                    }
-                  }
-                }
+                "$ref": "#/components/responses/NormNotFound"
               }
             }
           }
@@ -493,6 +411,13 @@ enum OpenAPIDocument {
             "schema": {
               "type": "integer",
               "minimum": 0
+            }
+          },
+          "Retry-After": {
+            "description": "Seconds to wait before retrying.",
+            "schema": {
+              "type": "integer",
+              "minimum": 1
             }
           }
         },

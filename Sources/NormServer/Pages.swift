@@ -16,56 +16,41 @@ enum Pages {
   /// Text for HTML, escaped as XMLCore escapes XML text (entities for `& < > " '`, forbidden characters dropped).
   static func escape(_ text: String) -> String { XMLEscaping.escape(text) }
 
-  static let styleSheet = """
-    :root { color-scheme: light; }
-    body { margin: 0; background: #ffffff; color: #1b1b1b;
-      font: 1.0625rem/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Liberation Sans", sans-serif; }
-    main, footer { max-width: 46rem; margin: 0 auto; padding: 0 1rem; }
-    main { padding-top: 1.5rem; padding-bottom: 1.5rem; }
-    h1 { font-size: 1.8rem; line-height: 1.25; margin: 0 0 .75rem; }
-    p { margin: .5rem 0; }
-    a { color: #0b4f9c; text-decoration: underline; }
-    fieldset { border: 2px solid #5c5c5c; border-radius: 6px; margin: 1.25rem 0; padding: .75rem 1.25rem 1rem; }
-    legend { font-weight: 700; font-size: 1.15rem; padding: 0 .35rem; }
-    .field { margin: .75rem 0; }
-    .field > label { display: block; font-weight: 700; margin-bottom: .3rem; }
-    .hint { color: #3d3d3d; font-size: .95rem; margin: .3rem 0 0; }
-    .or { font-weight: 700; margin: 1rem 0; }
-    input[type=file], input[type=date], textarea { font: inherit; color: #1b1b1b; background: #ffffff;
-      border: 2px solid #5c5c5c; border-radius: 4px; padding: .4rem; max-width: 100%; box-sizing: border-box; }
-    textarea { display: block; width: 100%; min-height: 10rem;
-      font-family: ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: .9rem; }
-    details { margin: 1rem 0; }
-    summary { font-weight: 700; cursor: pointer; padding: .25rem 0; }
-    ul.checks { list-style: none; padding: 0; margin: .5rem 0 0; }
-    ul.checks li { margin: .35rem 0; }
-    ul.checks input { width: 1.2rem; height: 1.2rem; vertical-align: -.2rem; margin-right: .4rem; }
-    button { font: inherit; font-weight: 700; color: #ffffff; background: #0b4f9c; border: 2px solid #0b4f9c;
-      border-radius: 6px; padding: .65rem 1.5rem; cursor: pointer; }
-    button:hover { background: #083b75; border-color: #083b75; }
-    :focus-visible { outline: 3px solid #1b1b1b; outline-offset: 2px; box-shadow: 0 0 0 6px #ffdd00; }
-    .problem { border-left: 6px solid #b3261e; padding: .25rem 0 .25rem 1rem; margin: 1rem 0; }
-    footer { color: #3d3d3d; font-size: .95rem; border-top: 1px solid #b5b5b5; padding-top: .75rem; padding-bottom: 2rem; }
-    """
+  /// The pages' style sheet: NormKit's shared one (the report's colours, type and print layout) around the form's rules.
+  static let styleSheet = HTMLReporter.styleSheet(
+    around: """
+      body { margin: 0; background: #ffffff; font-size: 1.0625rem; line-height: 1.55; }
+      main, footer { max-width: 46rem; margin: 0 auto; padding: 0 1rem; }
+      main { padding-top: 1.5rem; padding-bottom: 1.5rem; }
+      h1 { font-size: 1.8rem; line-height: 1.25; margin: 0 0 .75rem; }
+      p { margin: .5rem 0; }
+      a { color: #0b4f9c; text-decoration: underline; }
+      fieldset { border: 2px solid #5c5c5c; border-radius: 6px; margin: 1.25rem 0; padding: .75rem 1.25rem 1rem; }
+      legend { font-weight: 700; font-size: 1.15rem; padding: 0 .35rem; }
+      .field { margin: .75rem 0; }
+      .field > label { display: block; font-weight: 700; margin-bottom: .3rem; }
+      .hint { color: #3d3d3d; font-size: .95rem; margin: .3rem 0 0; }
+      .or { font-weight: 700; margin: 1rem 0; }
+      input[type=file], input[type=date], textarea { font: inherit; color: #1b1b1b; background: #ffffff;
+        border: 2px solid #5c5c5c; border-radius: 4px; padding: .4rem; max-width: 100%; box-sizing: border-box; }
+      textarea { display: block; width: 100%; min-height: 10rem;
+        font-family: ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: .9rem; }
+      details { margin: 1rem 0; }
+      summary { font-weight: 700; cursor: pointer; padding: .25rem 0; }
+      ul.checks { list-style: none; padding: 0; margin: .5rem 0 0; }
+      ul.checks li { margin: .35rem 0; }
+      ul.checks input { width: 1.2rem; height: 1.2rem; vertical-align: -.2rem; margin-right: .4rem; }
+      button { font: inherit; font-weight: 700; color: #ffffff; background: #0b4f9c; border: 2px solid #0b4f9c;
+        border-radius: 6px; padding: .65rem 1.5rem; cursor: pointer; }
+      button:hover { background: #083b75; border-color: #083b75; }
+      :focus-visible { outline: 3px solid #1b1b1b; outline-offset: 2px; box-shadow: 0 0 0 6px #ffdd00; }
+      .problem { border-left: 6px solid #b3261e; padding: .25rem 0 .25rem 1rem; margin: 1rem 0; }
+      footer { color: #3d3d3d; font-size: .95rem; border-top: 1px solid #b5b5b5; padding-top: .75rem; padding-bottom: 2rem; }
+      """)
 
+  /// A complete page around `body`, as the report's, with the pages' style sheet.
   static func page(title: String, body: String) -> String {
-    """
-    <!DOCTYPE html>
-    <html lang="en">
-    <head>
-    <meta charset="utf-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>\(escape(title))</title>
-    <style>
-    \(styleSheet)
-    </style>
-    </head>
-    <body>
-    \(body)
-    </body>
-    </html>
-
-    """
+    HTMLReporter.page(title: title, body: body, styleSheet: styleSheet)
   }
 
   /// `GET /`: choose a file or paste XML, then get the HTML report — a plain form, no JavaScript.

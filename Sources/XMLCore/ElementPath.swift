@@ -121,14 +121,21 @@ final class ElementIndex {
 
   static func matches(_ node: xmlNodePtr, _ test: ElementPath.Test) -> Bool {
     guard node.pointee.type == XML_ELEMENT_NODE else { return false }
-    if test.anyNamespace { return true }
-    let href = node.pointee.ns?.pointee.href
-    if let namespace = test.namespace {
+    return test.matches(name: node.pointee.name, namespace: node.pointee.ns)
+  }
+}
+
+extension ElementPath.Test {
+  /// Whether an element or attribute named `name` in `namespace` (`nil`: none) passes the test.
+  func matches(name: UnsafePointer<xmlChar>?, namespace ns: xmlNsPtr?) -> Bool {
+    if anyNamespace { return true }
+    let href = ns?.pointee.href
+    if let namespace {
       guard let href, xmlStrEqual(href, namespace) != 0 else { return false }
     } else if href != nil {
       return false
     }
-    if let local = test.localName { return xmlStrEqual(node.pointee.name, local) != 0 }
+    if let localName { return xmlStrEqual(name, localName) != 0 }
     return true
   }
 }
@@ -190,15 +197,7 @@ extension Document {
   }
 
   func attributeMatches(_ attribute: xmlAttrPtr, _ test: ElementPath.Test) -> Bool {
-    if test.anyNamespace { return true }
-    let href = attribute.pointee.ns?.pointee.href
-    if let namespace = test.namespace {
-      guard let href, xmlStrEqual(href, namespace) != 0 else { return false }
-    } else if href != nil {
-      return false
-    }
-    if let local = test.localName { return xmlStrEqual(attribute.pointee.name, local) != 0 }
-    return true
+    test.matches(name: attribute.pointee.name, namespace: attribute.pointee.ns)
   }
 }
 

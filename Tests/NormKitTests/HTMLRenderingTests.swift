@@ -10,19 +10,6 @@ import XMLCore
 /// Hostile text must stay text.
 @Suite("HTML report in a browser")
 struct HTMLRenderingTests {
-  static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
-    FileManager.default.isExecutableFile(atPath: $0)
-  }
-
-  func chromium(_ arguments: [String]) throws -> ProcessOutcome {
-    let binary = try #require(
-      Self.chromium, "Chromium is not installed (apt-get install chromium); .ci/run installs it")
-    return try runProcess(
-      binary,
-      ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-extensions"]
-        + arguments)
-  }
-
   @Test func rendersFindingsAndIsNotBlank() async throws {
     let run = try await ReporterTests.fixedRun()
     let html = HTMLReporter().render(run)
@@ -31,33 +18,15 @@ struct HTMLRenderingTests {
     let page = directory.appendingPathComponent("report.html")
     try html.write(to: page, atomically: true, encoding: .utf8)
     let screenshot = directory.appendingPathComponent("report.png")
-    _ = try chromium(["--window-size=1000,1400", "--screenshot=\(screenshot.path)", page.absoluteString])
+    _ = try await Chromium.run(["--window-size=1000,1400", "--screenshot=\(screenshot.path)", page.absoluteString])
     #expect(FileManager.default.fileExists(atPath: screenshot.path), "no screenshot")
-    let analysis = try runProcess(
-      "/usr/bin/env",
-      [
-        "python3", "-c",
-        """
-        import sys
-        from PIL import Image
-        im = Image.open(sys.argv[1]).convert("RGB")
-        pixels = list(im.getdata())
-        dark = sum(1 for p in pixels if sum(p) < 600) / len(pixels)
-        red = sum(1 for (r, g, b) in pixels if r > 140 and g < 60 and b < 60)
-        print(f"{len(set(pixels))} {dark:.4f} {red}")
-        """,
-        screenshot.path,
-      ])
-    let parts = analysis.output.split(separator: " ").compactMap {
-      Double($0.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-    #expect(parts.count == 3, "cannot analyse the screenshot (pip install pillow): \(analysis.output)")
+    let parts = try Chromium.analyse(screenshot)
     if parts.count == 3 {
       #expect(parts[0] > 5, "the screenshot is a single flat colour")
       #expect(parts[1] > 0.01, "the screenshot is nearly blank")
       #expect(parts[2] > 100, "the red verdict 'Needs work' is not visible")
     }
-    let dom = try chromium(["--dump-dom", page.absoluteString]).output
+    let dom = try await Chromium.run(["--dump-dom", page.absoluteString]).output
     #expect(dom.contains("Needs work"))
     #expect(dom.contains("Facility bad-dam-1 has a bad id."))
     #expect(dom.contains("A/70/174 para. 13(f)"))
@@ -65,7 +34,7 @@ struct HTMLRenderingTests {
     #expect(dom.contains("Opening and ending tag mismatch"))
   }
 
-  @Test func hostileTextStaysText() throws {
+  @Test func hostileTextStaysText() async throws {
     let hostile = "<script>document.title='pwned'</script><img src=x onerror=alert(1)>\"'&"
     var finding = Finding(
       ruleID: "X-1", origin: .rule, severity: .error, message: hostile, fix: hostile, file: hostile, line: 1, column: 1,
@@ -84,7 +53,7 @@ struct HTMLRenderingTests {
     defer { Fixtures.removeTemporaryDirectory(directory) }
     let page = directory.appendingPathComponent("hostile.html")
     try html.write(to: page, atomically: true, encoding: .utf8)
-    let dom = try chromium(["--dump-dom", page.absoluteString]).output
+    let dom = try await Chromium.run(["--dump-dom", page.absoluteString]).output
     #expect(dom.contains("<title>normcheck report — Needs work</title>"))
     #expect(dom.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"))
   }

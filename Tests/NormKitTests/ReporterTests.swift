@@ -133,25 +133,6 @@ struct ReporterTests {
   }
 }
 
-struct ProcessOutcome {
-  var status: Int32
-  var output: String
-}
-
-/// Runs a program and returns its exit status and combined output.
-func runProcess(_ executable: String, _ arguments: [String]) throws -> ProcessOutcome {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: executable)
-  process.arguments = arguments
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  process.standardError = pipe
-  try process.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return ProcessOutcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
-}
-
 @Suite("Text reporter against hostile text")
 struct TextReporterHostileTests {
   /// A file name or a message built from document content must not start a new output line

@@ -316,23 +316,3 @@ struct APITests {
     #expect(validation.output.hasSuffix("valid\n"), "\(validation.output)")
   }
 }
-
-/// The result of a program run.
-struct ProcessOutcome {
-  var status: Int32
-  var output: String
-}
-
-/// Runs a program and returns its exit status and combined output.
-func runProcess(_ executable: String, _ arguments: [String]) throws -> ProcessOutcome {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: executable)
-  process.arguments = arguments
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  process.standardError = pipe
-  try process.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return ProcessOutcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
-}

@@ -144,8 +144,16 @@ public struct HTMLReporter: Reporter {
 
   private func h(_ text: String) -> String { htmlEscaped(text) }
 
-  /// A complete page around `body`, with the shared style sheet.
+  /// A complete page around `body`, with the report's style sheet.
   static func page(title: String, body: String) -> String {
+    page(title: title, body: body, styleSheet: reportStyleSheet)
+  }
+
+  /// A complete self-contained HTML page: `body` under `title`, with `styleSheet` inline.
+  ///
+  /// `title` is escaped, `body` is not. The page's Content-Security-Policy allows nothing but
+  /// inline styles: no scripts, no images, no external assets.
+  public static func page(title: String, body: String, styleSheet: String) -> String {
     """
     <!DOCTYPE html>
     <html lang="en">
@@ -164,26 +172,40 @@ public struct HTMLReporter: Reporter {
     """
   }
 
-  static let styleSheet = """
-    :root{--fg:#1b1b1b;--muted:#555;--bad:#a50e0e;--warn:#7a4b00;--info:#0b4f8a;--good:#16622e;--line:#d6d6d6}
-    body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--fg);max-width:60rem;margin:2rem auto;padding:0 1rem}
-    h1.verdict{font-size:2.2rem;margin:.2rem 0}.verdict.bad{color:var(--bad)}.verdict.good{color:var(--good)}
-    .tool{color:var(--muted);margin:0}.sev{display:inline-block;padding:0 .45rem;border-radius:.3rem;font-weight:600;border:1px solid currentColor}
-    .sev.fatal,.sev.error{color:var(--bad)}.sev.warning{color:var(--warn)}.sev.info{color:var(--info)}.sev.waived{color:var(--muted)}
-    table{border-collapse:collapse;margin:1rem 0;width:100%}th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left}
-    caption{text-align:left;font-weight:600}section.document{border-top:3px solid var(--fg);margin-top:2rem}
-    .state{color:var(--muted);font-weight:400}.norm{margin:1rem 0 1.5rem}.cite{font-size:.85rem;color:var(--muted);font-weight:400}
-    .paraphrase{color:var(--muted);margin:.2rem 0 .6rem}article.finding{border-left:4px solid var(--line);padding:.3rem .8rem;margin:.6rem 0}
-    article.error,article.fatal{border-color:var(--bad)}article.warning{border-color:var(--warn)}article.info{border-color:var(--info)}
-    article.waived{opacity:.75}.head{margin:.2rem 0}.where,.also,.waiver{color:var(--muted);font-size:.9rem;margin:.2rem 0}
-    pre.source{background:#f6f6f6;border:1px solid var(--line);padding:.4rem;overflow-x:auto;font-size:.85rem;white-space:pre-wrap;word-break:break-all}
-    pre.source .ln{display:inline-block;width:3.5em;color:var(--muted);user-select:none}pre.source .hit{background:#fff1c2;display:block}
-    .fix{margin:.3rem 0}.clean{color:var(--good);font-weight:600}a{color:var(--info)}
-    td.pass{color:var(--good)}td.fail{color:var(--bad);font-weight:700}td.waived,td.n-a{color:var(--muted)}
-    footer{margin-top:2rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line)}
-    @media print{@page{size:A4;margin:15mm}body{max-width:none;margin:0;font-size:11pt}a{color:inherit;text-decoration:none}
-    article.finding,pre.source,tr{break-inside:avoid}section.document{break-before:page}section.document:first-of-type{break-before:auto}}
+  /// The style sheet normcheck's HTML pages share, around a page's own `rules`.
+  ///
+  /// First the colours (the custom properties `--fg`, `--muted`, `--bad`, `--warn`, `--info`,
+  /// `--good` and `--line`) and the type, then `rules`, then the print layout (A4, 11 pt text,
+  /// links as plain text), which therefore wins over `rules` on paper.
+  public static func styleSheet(around rules: String) -> String {
     """
+    :root{color-scheme:light;--fg:#1b1b1b;--muted:#555;--bad:#a50e0e;--warn:#7a4b00;--info:#0b4f8a;--good:#16622e;--line:#d6d6d6}
+    body{color:var(--fg);font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",sans-serif}
+    \(rules)
+    @media print{@page{size:A4;margin:15mm}body{max-width:none;margin:0;font-size:11pt}a{color:inherit;text-decoration:none}}
+    """
+  }
+
+  /// The report's style sheet: the shared one around the report's own rules.
+  static let reportStyleSheet = styleSheet(
+    around: """
+      body{font-size:16px;line-height:1.5;max-width:60rem;margin:2rem auto;padding:0 1rem}
+      h1.verdict{font-size:2.2rem;margin:.2rem 0}.verdict.bad{color:var(--bad)}.verdict.good{color:var(--good)}
+      .tool{color:var(--muted);margin:0}.sev{display:inline-block;padding:0 .45rem;border-radius:.3rem;font-weight:600;border:1px solid currentColor}
+      .sev.fatal,.sev.error{color:var(--bad)}.sev.warning{color:var(--warn)}.sev.info{color:var(--info)}.sev.waived{color:var(--muted)}
+      table{border-collapse:collapse;margin:1rem 0;width:100%}th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left}
+      caption{text-align:left;font-weight:600}section.document{border-top:3px solid var(--fg);margin-top:2rem}
+      .state{color:var(--muted);font-weight:400}.norm{margin:1rem 0 1.5rem}.cite{font-size:.85rem;color:var(--muted);font-weight:400}
+      .paraphrase{color:var(--muted);margin:.2rem 0 .6rem}article.finding{border-left:4px solid var(--line);padding:.3rem .8rem;margin:.6rem 0}
+      article.error,article.fatal{border-color:var(--bad)}article.warning{border-color:var(--warn)}article.info{border-color:var(--info)}
+      article.waived{opacity:.75}.head{margin:.2rem 0}.where,.also,.waiver{color:var(--muted);font-size:.9rem;margin:.2rem 0}
+      pre.source{background:#f6f6f6;border:1px solid var(--line);padding:.4rem;overflow-x:auto;font-size:.85rem;white-space:pre-wrap;word-break:break-all}
+      pre.source .ln{display:inline-block;width:3.5em;color:var(--muted);user-select:none}pre.source .hit{background:#fff1c2;display:block}
+      .fix{margin:.3rem 0}.clean{color:var(--good);font-weight:600}a{color:var(--info)}
+      td.pass{color:var(--good)}td.fail{color:var(--bad);font-weight:700}td.waived,td.n-a{color:var(--muted)}
+      footer{margin-top:2rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line)}
+      @media print{article.finding,pre.source,tr{break-inside:avoid}section.document{break-before:page}section.document:first-of-type{break-before:auto}}
+      """)
 }
 
 /// Escapes text for HTML content and attribute values.
