@@ -85,7 +85,7 @@ final class TreeBuilder {
   var refusals: [XMLError] = []
   /// One frame per open element: how many children of each local name were seen, in any
   /// namespace and in none (see ``Node/path`` for why both).
-  var siblingCounts: [[SiblingKey: UInt32]] = [[:]]
+  var siblingCounts: [SiblingCounter] = [SiblingCounter()]
   /// Characters that entity references in content stand for, in total.
   var entityExpansion = 0
   var maxEntityExpansion: Int
@@ -95,6 +95,35 @@ final class TreeBuilder {
   struct SiblingKey: Hashable {
     var localName: UInt
     var inNoNamespace: Bool
+  }
+
+  /// The same-named siblings seen so far under one element. The counts of the last name seen
+  /// are kept apart, so that a run of same-named siblings (a list of facilities) costs no hashing.
+  struct SiblingCounter {
+    var lastName: UInt = 0
+    var lastAny: UInt32 = 0
+    var lastNone: UInt32 = 0
+    var others: [SiblingKey: UInt32] = [:]
+
+    /// The position of the next sibling named `localName` (an interned pointer): among
+    /// same-named siblings in any namespace, or among those in no namespace when it has none.
+    mutating func next(localName: UInt, inNoNamespace: Bool) -> UInt32 {
+      if localName != lastName {
+        if lastName != 0 {
+          others[SiblingKey(localName: lastName, inNoNamespace: false)] = lastAny
+          others[SiblingKey(localName: lastName, inNoNamespace: true)] = lastNone
+        }
+        lastName = localName
+        lastAny = others[SiblingKey(localName: localName, inNoNamespace: false)] ?? 0
+        lastNone = others[SiblingKey(localName: localName, inNoNamespace: true)] ?? 0
+      }
+      lastAny += 1
+      if inNoNamespace {
+        lastNone += 1
+        return lastNone
+      }
+      return lastAny
+    }
   }
 
   init(sourceName: String, maxDepth: Int, maxEntityExpansion: Int) {
@@ -130,17 +159,9 @@ final class TreeBuilder {
       return
     }
     // `*:name[n]` counts same-named siblings in every namespace; `name[n]` only those in none.
-    let anyKey = SiblingKey(localName: UInt(bitPattern: localName), inNoNamespace: false)
-    let top = siblingCounts.count - 1
-    let anyIndex = (siblingCounts[top][anyKey] ?? 0) + 1
-    siblingCounts[top][anyKey] = anyIndex
-    var index = anyIndex
-    if namespace == nil {
-      let noKey = SiblingKey(localName: UInt(bitPattern: localName), inNoNamespace: true)
-      index = (siblingCounts[top][noKey] ?? 0) + 1
-      siblingCounts[top][noKey] = index
-    }
-    siblingCounts.append([:])
+    let index = siblingCounts[siblingCounts.count - 1].next(
+      localName: UInt(bitPattern: localName), inNoNamespace: namespace == nil)
+    siblingCounts.append(SiblingCounter())
     let (line, column) = startTagPosition(ctxt)
     info.append(ElementInfo(line: UInt32(clamping: line), column: UInt32(clamping: column), siblingIndex: index))
     node.pointee._private = UnsafeMutableRawPointer(bitPattern: info.count)
