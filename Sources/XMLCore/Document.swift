@@ -25,15 +25,37 @@ public final class Document {
   /// entities are never loaded, so the reference stands for nothing in the tree.
   public let warnings: [XMLError]
 
+  /// The document whose tree this one reads (see ``view()``), or `nil` when it owns its tree.
+  let owner: Document?
+
   init(pointer: xmlDocPtr, elementInfo: [ElementInfo], sourceName: String, warnings: [XMLError]) {
     self.pointer = pointer
     self.elementInfo = elementInfo
     self.sourceName = sourceName
     self.warnings = warnings
+    self.owner = nil
+  }
+
+  private init(viewOf owner: Document) {
+    pointer = owner.pointer
+    elementInfo = owner.elementInfo
+    sourceName = owner.sourceName
+    warnings = owner.warnings
+    self.owner = owner
   }
 
   deinit {
-    xmlFreeDoc(pointer)
+    if owner == nil { xmlFreeDoc(pointer) }
+  }
+
+  /// Another handle on the same tree, for another thread.
+  ///
+  /// Every ``Node`` holds its document, so threads that evaluate one document through one
+  /// object all count references on that object, and the counter's cache line bounces
+  /// between their cores. Nodes reached through a view count on the view instead. A view
+  /// keeps its document alive, shares its indexes, and its nodes equal the document's.
+  public func view() -> Document {
+    Document(viewOf: owner ?? self)
   }
 
   /// The elements by name, built by the first ``select(_:where:)``.
@@ -46,7 +68,8 @@ public final class Document {
   let attributeIndexLock = NSLock()
 
   func elementIndex() -> ElementIndex {
-    elementIndexLock.withLock {
+    if let owner { return owner.elementIndex() }
+    return elementIndexLock.withLock {
       if let elementIndexStorage { return elementIndexStorage }
       let index = ElementIndex(root: UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: xmlNode.self))
       elementIndexStorage = index

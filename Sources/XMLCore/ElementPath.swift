@@ -71,12 +71,28 @@ final class ElementIndex {
 
   init(root: xmlNodePtr) {
     // Pre-order walk over the elements, with the parent pointers instead of a stack.
+    // Names are interned, so runs of same-named elements (a list of facilities) share a key:
+    // the list is looked up only when the name changes.
+    var slots: [PointerKey: Int] = [:]
+    var lists: [[xmlNodePtr]] = []
+    var lastKey: PointerKey?
+    var slot = 0
     var next = root.pointee.children
     while let node = next {
       if node.pointee.type == XML_ELEMENT_NODE {
         all.append(node)
         let key = PointerKey(name: node.pointee.name, href: node.pointee.ns.flatMap { UnsafePointer($0.pointee.href) })
-        byKey[key, default: []].append(node)
+        if key != lastKey {
+          if let existing = slots[key] {
+            slot = existing
+          } else {
+            slot = lists.count
+            slots[key] = slot
+            lists.append([])
+          }
+          lastKey = key
+        }
+        lists[slot].append(node)
         if let first = node.pointee.children {
           next = first
           continue
@@ -89,6 +105,7 @@ final class ElementIndex {
       }
       next = current.pointee.next
     }
+    for (key, slot) in slots { byKey[key] = lists[slot] }
     for key in byKey.keys {
       names[key] = (
         key.name.map { String(cString: $0) } ?? "", key.href.map { String(cString: $0) }
@@ -225,7 +242,7 @@ struct AttributeTable {
 
 /// What identifies a shared ``AttributeIndex``.
 struct AttributeIndexKey: Hashable {
-  var path: ElementPath
+  var paths: [ElementPath]
   var attribute: ElementPath.Test
 }
 
@@ -233,20 +250,43 @@ extension Document {
   /// The elements selected by `path` (which must have no filtered steps), indexed by the
   /// value of their attribute `attribute`; built on first use and kept with the document.
   public func attributeIndex(of path: ElementPath, attribute: ElementPath.Test) -> AttributeIndex {
-    precondition(path.filtered.isEmpty && path.attribute == nil, "an attribute index needs a path without predicates")
-    let key = AttributeIndexKey(path: path, attribute: attribute)
+    attributeIndex(of: [path], attribute: attribute)
+  }
+
+  /// The elements selected by any of `paths` (a union; none may have filtered steps), indexed
+  /// by the value of their attribute `attribute`, in document order; built on first use and
+  /// kept with the document.
+  public func attributeIndex(of paths: [ElementPath], attribute: ElementPath.Test) -> AttributeIndex {
+    precondition(
+      paths.allSatisfy { $0.filtered.isEmpty && $0.attribute == nil },
+      "an attribute index needs paths without predicates")
+    if let owner {
+      return AttributeIndex(document: self, table: owner.attributeIndex(of: paths, attribute: attribute).table)
+    }
+    let key = AttributeIndexKey(paths: paths, attribute: attribute)
     attributeIndexLock.lock()
     defer { attributeIndexLock.unlock() }
     if let table = attributeIndexes[key] { return AttributeIndex(document: self, table: table) }
     var table = AttributeTable()
     let index = elementIndex()
-    let elements: [xmlNodePtr]
-    if path.steps.count == 1 {
-      elements = index.elements(path.steps[0]).filter { node in
-        !path.absolute || node.pointee.parent?.pointee.type == XML_DOCUMENT_NODE
+    var elements: [xmlNodePtr] = []
+    for path in paths {
+      if path.steps.count == 1 {
+        elements += index.elements(path.steps[0]).filter { node in
+          !path.absolute || node.pointee.parent?.pointee.type == XML_DOCUMENT_NODE
+        }
+      } else {
+        elements += select(path) { _, _ in true }.map(\.pointer)
       }
-    } else {
-      elements = select(path) { _, _ in true }.map(\.pointer)
+    }
+    if paths.count > 1 {
+      // Document order, each element once.
+      elements.sort { ElementIndex.order($0) < ElementIndex.order($1) }
+      var previous: xmlNodePtr?
+      elements.removeAll { node in
+        defer { previous = node }
+        return node == previous
+      }
     }
     table.first.reserveCapacity(elements.count)
     for element in elements {

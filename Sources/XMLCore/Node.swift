@@ -31,6 +31,12 @@ public struct Node: Hashable {
     self.namespaceBinding = namespaceBinding
   }
 
+  /// The same node, reached through `view`, a ``Document/view()`` of its document.
+  public func through(_ view: Document) -> Node {
+    precondition(view.pointer == document.pointer, "a node can only be reached through a view of its own document")
+    return Node(document: view, pointer: pointer, namespaceBinding: namespaceBinding)
+  }
+
   /// Whether both denote the same node.
   public static func == (lhs: Node, rhs: Node) -> Bool {
     lhs.pointer == rhs.pointer && lhs.namespaceBinding == rhs.namespaceBinding

@@ -85,6 +85,20 @@ public struct CompiledSchema: Sendable {
   }
   /// Key name → how to build it.
   let keys: [String: KeyPlan]
+  /// A rule's step as the evaluator's inner loop needs it: no strings to copy but a let's name,
+  /// the expression as a slot number (see ``expressionSources``).
+  enum StepPlan {
+    /// A `let` with an XPath value.
+    case bind(name: String, slot: Int)
+    /// A `let` with XML content (rare; evaluated from the step itself).
+    case content
+    /// An `assert` (fires when false) or `report` (fires when true).
+    case check(firesWhen: Bool, slot: Int)
+  }
+  /// Per pattern, per rule: its steps as ``StepPlan``s, index for index.
+  let stepPlans: [[[StepPlan]]]
+  /// The source of each expression slot; every distinct source has one.
+  let expressionSources: [String]
   /// Expressions rewritten to use indexed lookups: original source → source evaluated.
   let rewritten: [String: String]
   /// The indexed lookups the rewritten expressions call, by number.
@@ -155,6 +169,28 @@ public struct CompiledSchema: Sendable {
     self.vocabularies = options.vocabularies
     self.packDirectory = options.packDirectory
     self.contextExpressions = contexts
+    var slots: [String: Int] = [:]
+    var sources: [String] = []
+    func slot(_ source: String) -> Int {
+      if let existing = slots[source] { return existing }
+      sources.append(source)
+      slots[source] = sources.count - 1
+      return sources.count - 1
+    }
+    self.stepPlans = resolved.patterns.map { pattern in
+      pattern.rules.map { rule in
+        rule.steps.map { step -> StepPlan in
+          switch step {
+          case .bind(let binding):
+            guard case .expression(let source) = binding.value else { return .content }
+            return .bind(name: binding.name, slot: slot(source))
+          case .check(let assertion):
+            return .check(firesWhen: assertion.kind == .report, slot: slot(assertion.test))
+          }
+        }
+      }
+    }
+    self.expressionSources = sources
     self.contextBranches = contexts.map { $0.map(Self.unionBranches) }
     let namespaces = checker.namespaces
     let optimize = options.optimizeLookups

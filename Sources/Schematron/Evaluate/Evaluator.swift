@@ -146,6 +146,16 @@ final class DocumentRun {
     /// Per-document indexes of the lookups, built on first use.
     var lookupIndexes: [Int: KeyIndex] = [:]
 
+    /// Compiled expressions by slot (``CompiledSchema/expressionSources``).
+    var slots: [XPathExpression?] = []
+
+    func compiled(slot: Int, of schema: CompiledSchema) throws -> XPathExpression {
+      if let expression = slots[slot] { return expression }
+      let expression = try compiled(schema.expressionSources[slot])
+      slots[slot] = expression
+      return expression
+    }
+
     func compiled(_ source: String) throws -> XPathExpression {
       if let cached = expressions[source] { return cached }
       let expression = try XPathExpression(rewritten[source] ?? source)
@@ -162,13 +172,15 @@ final class DocumentRun {
 
   func session(for document: Document) -> Session {
     if let existing = contexts[ObjectIdentifier(document)] { return existing }
-    let context = XPathContext(document: document, namespaces: schema.namespaces)
+    // A helper reads the document through a view of its own (see Document.view()).
+    let context = XPathContext(document: isHelper ? document.view() : document, namespaces: schema.namespaces)
     context.operationLimit = options.operationLimit
     let environment = FunctionEnvironment(
       context: context, packDirectory: schema.packDirectory, vocabularies: schema.vocabularies,
       parseLimits: options.parseLimits)
     environment.availableFunctions = availableFunctionNames()
     let session = Session(context: context, environment: environment)
+    session.slots = Array(repeating: nil, count: schema.expressionSources.count)
     environment.keyBuilder = { [unowned self, unowned session] name in try self.buildKey(name, in: session) }
     for definition in schema.functions.definitions.values {
       let body = definition.body
@@ -340,8 +352,8 @@ final class DocumentRun {
   /// Runs that fire slices of a pattern's nodes on other threads (``Evaluator/Options/threads``),
   /// created on first use and kept for the rest of the document.
   private var helpers: [DocumentRun] = []
-  /// Documents whose nodes values may hold besides the checked one, for a helper's contexts.
-  private var sharedDocuments: [Document] = []
+  /// Whether this run fires slices for another run, on another thread.
+  private var isHelper = false
 
   /// Fires `firings` in `slices` contiguous slices at once and joins the results in order.
   ///
@@ -365,6 +377,7 @@ final class DocumentRun {
     helperOptions.maxFindings = room
     while helpers.count < slices {
       let helper = DocumentRun(schema: schema, document: document, options: helperOptions)
+      helper.isHelper = true
       helper.globals = globals
       helpers.append(helper)
     }
@@ -427,7 +440,8 @@ final class DocumentRun {
     session.context.operationLimit = operationLimit
     let bound = patternValues.map { session.bind($0.0, $0.1) }
     defer { session.unbind(bound) }
-    fire(firings, patternIndex: patternIndex, target: target, session: session)
+    let view = session.context.document
+    fire(firings.map { ($0.node.through(view), $0.rule) }, patternIndex: patternIndex, target: target, session: session)
     sliceOperations = session.context.operationCount
   }
 
@@ -444,39 +458,66 @@ final class DocumentRun {
             patternIndex: patternIndex, ruleIndex: ruleIndex, firstFinding: findings.count, document: target.sourceName)
         )
       }
-      fire(pattern.rules[ruleIndex], on: node, pattern: pattern, session: session)
+      fire(
+        pattern.rules[ruleIndex], plans: schema.stepPlans[patternIndex][ruleIndex], on: node, pattern: pattern,
+        session: session)
       if truncated { return }
     }
   }
 
-  private func fire(_ rule: ResolvedRule, on node: Node, pattern: ResolvedPattern, session: Session) {
+  private func fire(
+    _ rule: ResolvedRule, plans: [CompiledSchema.StepPlan], on node: Node, pattern: ResolvedPattern, session: Session
+  ) {
     let context = session.context
     session.environment.currentNode = node
     var bound: [(String, XPathValue?)] = []
-    defer { session.unbind(bound) }
-    for step in rule.steps where !budgetExhausted {
-      switch step {
-      case .bind(let binding):
-        let value = timed(.init(binding, pattern: pattern)) {
-          evaluateLet(binding, at: node, in: session, pattern: pattern, rule: rule)
+    defer { if !bound.isEmpty { session.unbind(bound) } }
+    // The plans carry what every node needs; the step itself is read only to report.
+    for index in plans.indices where !budgetExhausted {
+      switch plans[index] {
+      case .bind(let name, let slot):
+        var value: XPathValue?
+        do {
+          if options.profile, case .bind(let binding) = rule.steps[index] {
+            value = try timed(.init(binding, pattern: pattern)) {
+              try context.evaluate(session.compiled(slot: slot, of: schema), at: node)
+            }
+          } else {
+            value = try context.evaluate(session.compiled(slot: slot, of: schema), at: node)
+          }
+        } catch {
+          if case .bind(let binding) = rule.steps[index] {
+            fail(
+              schema.expressionSources[slot], error, node: node, at: binding.location, pattern: pattern, rule: rule,
+              assertion: nil)
+          }
         }
-        if let value {
+        if let value { bound.append(session.bind(name, value)) }
+      case .content:
+        guard case .bind(let binding) = rule.steps[index] else { continue }
+        if let value = evaluateLet(binding, at: node, in: session, pattern: pattern, rule: rule) {
           bound.append(session.bind(binding.name, value))
         }
-      case .check(let assertion):
+      case .check(let firesWhen, let slot):
         let fired: Bool
         do {
-          let holds = try timed(.init(assertion, pattern: pattern)) {
-            try context.evaluateBoolean(session.compiled(assertion.test), at: node)
+          let holds: Bool
+          if options.profile, case .check(let assertion) = rule.steps[index] {
+            holds = try timed(.init(assertion, pattern: pattern)) {
+              try context.evaluateBoolean(session.compiled(slot: slot, of: schema), at: node)
+            }
+          } else {
+            holds = try context.evaluateBoolean(session.compiled(slot: slot, of: schema), at: node)
           }
-          fired = assertion.kind == .assert ? !holds : holds
+          fired = holds == firesWhen
         } catch {
+          guard case .check(let assertion) = rule.steps[index] else { continue }
           fail(
             assertion.test, error, node: node, at: assertion.location, pattern: pattern, rule: rule,
             assertion: assertion)
           continue
         }
-        guard fired else { continue }
+        guard fired, case .check(let assertion) = rule.steps[index] else { continue }
         if findings.count >= options.maxFindings {
           truncated = true
           return
@@ -689,12 +730,14 @@ final class DocumentRun {
   /// Builds the hash index of `xsl:key name`: every string value of `use` → matching nodes.
   func buildKey(_ name: String, in session: Session) throws -> KeyIndex? {
     guard let key = schema.keys[name] else { return nil }
-    if let attribute = key.attribute, key.matchPlans.count == 1, let plan = key.matchPlans[0],
-      plan.path.filtered.isEmpty, plan.path.attribute == nil
-    {
-      // A plain key (`match="a/b" use="@id"`): the document keeps it for every pack that asks.
+    let paths = key.matchPlans.compactMap { plan in
+      plan.flatMap { $0.path.filtered.isEmpty && $0.path.attribute == nil ? $0.path : nil }
+    }
+    if let attribute = key.attribute, paths.count == key.matchPlans.count {
+      // A plain key (`match="a/b | c/d" use="@id"`): the document keeps it for every pack and
+      // thread that asks.
       let test = ElementPath.Test(namespace: attribute.namespace, localName: attribute.local)
-      return KeyIndex(shared: session.context.document.attributeIndex(of: plan.path, attribute: test))
+      return KeyIndex(shared: session.context.document.attributeIndex(of: paths, attribute: test))
     }
     let saved = session.environment.currentNode
     defer { session.environment.currentNode = saved }

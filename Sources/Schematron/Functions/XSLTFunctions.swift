@@ -17,6 +17,12 @@ enum XSLTFunctions {
       guard let index = try environment.keyIndex(name) else {
         throw XPathFunctionError("key('\(name)', …): no xsl:key named '\(name)' in the schema")
       }
+      // One value (the common `key('k', @id)`): its nodes are in document order already.
+      switch call.arguments[1] {
+      case .nodeSet(let values) where values.count == 1: return .nodeSet(index[values[0].stringValue])
+      case .nodeSet: break
+      default: return .nodeSet(index[call.arguments[1].stringValue])
+      }
       var nodes: [Node] = []
       for value in call.arguments[1].strings { nodes += index[value] }
       return .nodeSet(nodes.count > 1 ? environment.context.documentOrder(nodes) : nodes)
