@@ -3442,7 +3442,7 @@ multiset); other rules may fire. For a `pass-` example, that rule must not fire 
 
   <sch:pattern id="ta-dependencies">
     <sch:title>TA2019-7: cross-state dependencies identified</sch:title>
-    <sch:rule context="d:criticalInfrastructure[d:facility[@crossBorder = 'true' or @crossBorder = '1']]">
+    <sch:rule context="d:criticalInfrastructure[d:facility/@crossBorder = 'true' or d:facility/@crossBorder = '1']">
       <sch:assert id="TA-006" role="info" properties="TA2019-7" diagnostics="TA-006-fix"
         test="d:crossBorderDependency">
         Cross-border facilities (<sch:value-of select="normalize-space(concat(d:facility[@crossBorder = 'true' or @crossBorder = '1'][1]/@id, ' ', d:facility[@crossBorder = 'true' or @crossBorder = '1'][2]/@id, ' ', d:facility[@crossBorder = 'true' or @crossBorder = '1'][3]/@id))"/>)
