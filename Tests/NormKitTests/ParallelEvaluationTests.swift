@@ -1,4 +1,5 @@
 import Foundation
+import NormKit
 import Schematron
 import TestSupport
 import Testing
@@ -124,5 +125,35 @@ struct ParallelEvaluationTests {
       if sequential.stoppedByBudget { stopped += 1 }
     }
     #expect(stopped >= 3)
+  }
+
+  /// With several packs and threads the checker runs packs at once, each on a view of the
+  /// document: reports, SVRL results included, are those of one thread.
+  @Test func checkerRunsPacksAtOnce() throws {
+    let rules = RepositoryRules.shared
+    let packs = try RepositoryRules.packNames.map { try rules.pack($0) }
+    var configuration = CheckConfiguration(packs: packs, schema: rules.schema, asOf: "2026-06-01")
+    configuration.wantSVRL = true
+    let checker = Checker(configuration)
+    let samples = Fixtures.root.appendingPathComponent("Samples")
+    let names = try FileManager.default.contentsOfDirectory(atPath: samples.path).filter { $0.hasSuffix(".xml") }
+      .sorted()
+    #expect(names.count > 5)
+    var findings = 0
+    for name in names {
+      let input = CheckInput.file(samples.appendingPathComponent(name).path)
+      let sequential = checker.check(input, threads: 1)
+      findings += sequential.findings.count
+      for threads in [2, 3] {
+        let parallel = checker.check(input, threads: threads)
+        #expect(parallel.findings == sequential.findings, "\(name) with \(threads) threads")
+        #expect(parallel.applicableRules == sequential.applicableRules)
+        #expect(parallel.schematronResults.keys.sorted() == sequential.schematronResults.keys.sorted())
+        for (pack, result) in sequential.schematronResults {
+          #expect(parallel.schematronResults[pack].map(Outcome.init) == Outcome(result), "\(name), \(pack)")
+        }
+      }
+    }
+    #expect(findings > 20)
   }
 }

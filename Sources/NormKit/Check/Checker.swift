@@ -211,13 +211,8 @@ public struct Checker: Sendable {
       }
     }
     let budget = configuration.operationBudget(elements: document.elementCount)
-    let asOf = configuration.asOf ?? ""
-    for pack in configuration.packs {
-      let options = Evaluator.Options(
-        parameters: ["as-of": .string(asOf)], maxFindings: configuration.maxFindings,
-        operationLimit: budget, recordFiredRules: configuration.wantSVRL,
-        parseLimits: configuration.limits, profile: configuration.profile, threads: threads)
-      let result = Evaluator(pack.schema).validate(document, options: options)
+    let results = evaluate(document, budget: budget, threads: threads)
+    for (pack, result) in zip(configuration.packs, results) {
       report.operationCount += result.operationCount
       report.profile += result.profile.map { PackProfileEntry(pack: pack.id, entry: $0) }
       for applied in result.appliedRules {
@@ -272,6 +267,31 @@ public struct Checker: Sendable {
     return report
   }
 
+  /// Runs every pack on `document`: one after the other, each pattern's rules fired on up to
+  /// `threads` threads; or, with several packs and threads, the packs themselves at once,
+  /// each on its own view of the document. Results come back in pack order either way.
+  private func evaluate(_ document: Document, budget: UInt, threads: Int) -> [ValidationResult] {
+    let packs = configuration.packs
+    func options(threads: Int) -> Evaluator.Options {
+      Evaluator.Options(
+        parameters: ["as-of": .string(configuration.asOf ?? "")], maxFindings: configuration.maxFindings,
+        operationLimit: budget, recordFiredRules: configuration.wantSVRL, parseLimits: configuration.limits,
+        profile: configuration.profile, threads: threads)
+    }
+    guard threads > 1, packs.count > 1 else {
+      return packs.map { Evaluator($0.schema).validate(document, options: options(threads: threads)) }
+    }
+    let work = PackQueue(count: packs.count)
+    let shared = UncheckedSendable((document: document, options: options(threads: 1)))
+    DispatchQueue.concurrentPerform(iterations: min(threads, packs.count)) { _ in
+      let view = shared.value.document.view()
+      while let index = work.next() {
+        work.store(Evaluator(packs[index].schema).validate(view, options: shared.value.options), at: index)
+      }
+    }
+    return work.results()
+  }
+
   static func finding(for error: XMLError, input: String) -> Finding {
     let (ruleID, origin, fix): (String, Finding.Origin, String) =
       switch error.kind {
@@ -304,4 +324,31 @@ public enum Declaration {
     }
     return (state, cycle)
   }
+}
+
+/// Hands out pack indexes to threads and collects their results.
+private final class PackQueue: @unchecked Sendable {
+  private let lock = NSLock()
+  private var nextIndex = 0
+  private var collected: [ValidationResult?]
+
+  init(count: Int) { collected = Array(repeating: nil, count: count) }
+
+  func next() -> Int? {
+    lock.withLock {
+      guard nextIndex < collected.count else { return nil }
+      defer { nextIndex += 1 }
+      return nextIndex
+    }
+  }
+
+  func store(_ result: ValidationResult, at index: Int) { lock.withLock { collected[index] = result } }
+
+  func results() -> [ValidationResult] { lock.withLock { collected.map { $0! } } }
+}
+
+/// A value handed to threads that only read it.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }
