@@ -28,12 +28,16 @@ public final class Document {
   /// The document whose tree this one reads (see ``view()``), or `nil` when it owns its tree.
   let owner: Document?
 
-  init(pointer: xmlDocPtr, elementInfo: [ElementInfo], sourceName: String, warnings: [XMLError]) {
+  init(
+    pointer: xmlDocPtr, elementInfo: [ElementInfo], sourceName: String, warnings: [XMLError],
+    elementIndex: ElementIndex? = nil
+  ) {
     self.pointer = pointer
     self.elementInfo = elementInfo
     self.sourceName = sourceName
     self.warnings = warnings
     self.owner = nil
+    self.elementIndexStorage = elementIndex
   }
 
   private init(viewOf owner: Document) {
@@ -58,7 +62,7 @@ public final class Document {
     Document(viewOf: owner ?? self)
   }
 
-  /// The elements by name, built by the first ``select(_:where:)``.
+  /// The elements by name: collected by the parser, else built by the first ``select(_:where:)``.
   private var elementIndexStorage: ElementIndex?
   /// Guards ``elementIndexStorage``.
   private let elementIndexLock = NSLock()
@@ -98,7 +102,7 @@ public final class Document {
       bytes: Array(bytes), sourceName: sourceName, baseURL: baseURL, limits: limits)
     self.init(
       pointer: parsed.document, elementInfo: parsed.elementInfo, sourceName: sourceName,
-      warnings: parsed.warnings)
+      warnings: parsed.warnings, elementIndex: parsed.elementIndex)
   }
 
   /// Parses XML from a string (encoded as UTF-8; an encoding declaration must agree).

@@ -53,7 +53,8 @@ public struct ElementPath: Hashable, Sendable {
   }
 }
 
-/// The document's elements grouped by name, in document order; built on first use.
+/// The document's elements grouped by name, in document order; collected while parsing, or built
+/// on first use when the document declares entities.
 final class ElementIndex {
   struct PointerKey: Hashable {
     var name: UnsafePointer<xmlChar>?
@@ -69,30 +70,51 @@ final class ElementIndex {
   var answers: [ElementPath.Test: [xmlNodePtr]] = [:]
   private let answersLock = NSLock()
 
-  init(root: xmlNodePtr) {
-    // Pre-order walk over the elements, with the parent pointers instead of a stack.
-    // Names are interned, so runs of same-named elements (a list of facilities) share a key:
-    // the list is looked up only when the name changes.
+  /// Collects elements in document order, grouped by name. Names are interned, so runs of
+  /// same-named elements (a list of facilities) share a key: the list is looked up only when
+  /// the name changes.
+  struct Builder {
     var slots: [PointerKey: Int] = [:]
     var lists: [[xmlNodePtr]] = []
+    var all: [xmlNodePtr] = []
     var lastKey: PointerKey?
     var slot = 0
+
+    mutating func add(_ node: xmlNodePtr) {
+      all.append(node)
+      let key = PointerKey(name: node.pointee.name, href: node.pointee.ns.flatMap { UnsafePointer($0.pointee.href) })
+      if key != lastKey {
+        if let existing = slots[key] {
+          slot = existing
+        } else {
+          slot = lists.count
+          slots[key] = slot
+          lists.append([])
+        }
+        lastKey = key
+      }
+      lists[slot].append(node)
+    }
+
+    func build() -> ElementIndex { ElementIndex(self) }
+  }
+
+  init(_ builder: Builder) {
+    all = builder.all
+    for (key, slot) in builder.slots {
+      byKey[key] = builder.lists[slot]
+      names[key] = (key.name.map { String(cString: $0) } ?? "", key.href.map { String(cString: $0) })
+    }
+  }
+
+  /// Walks the tree below `root` in document order (pre-order, with the parent pointers
+  /// instead of a stack).
+  convenience init(root: xmlNodePtr) {
+    var builder = Builder()
     var next = root.pointee.children
     while let node = next {
       if node.pointee.type == XML_ELEMENT_NODE {
-        all.append(node)
-        let key = PointerKey(name: node.pointee.name, href: node.pointee.ns.flatMap { UnsafePointer($0.pointee.href) })
-        if key != lastKey {
-          if let existing = slots[key] {
-            slot = existing
-          } else {
-            slot = lists.count
-            slots[key] = slot
-            lists.append([])
-          }
-          lastKey = key
-        }
-        lists[slot].append(node)
+        builder.add(node)
         if let first = node.pointee.children {
           next = first
           continue
@@ -105,12 +127,7 @@ final class ElementIndex {
       }
       next = current.pointee.next
     }
-    for (key, slot) in slots { byKey[key] = lists[slot] }
-    for key in byKey.keys {
-      names[key] = (
-        key.name.map { String(cString: $0) } ?? "", key.href.map { String(cString: $0) }
-      )
-    }
+    self.init(builder)
   }
 
   /// The elements that pass `test`, in document order.

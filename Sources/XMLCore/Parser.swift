@@ -14,6 +14,9 @@ enum Parser {
     var document: xmlDocPtr
     var elementInfo: [ElementInfo]
     var warnings: [XMLError]
+    /// The element index, collected while parsing (`nil` when the document declares entities,
+    /// whose elements the parser reports too but the tree keeps apart).
+    var elementIndex: ElementIndex?
   }
 
   static func parse(bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits) throws -> Result {
@@ -68,9 +71,10 @@ enum Parser {
       }
       throw XMLError(kind: .syntax, message: "the input is not well-formed XML", location: start)
     }
-    // Lets libxml2 sort node-sets by a stored document order instead of walking the tree.
-    xmlXPathOrderDocElems(document)
-    return Result(document: document, elementInfo: builder.info, warnings: builder.errors + builder.refusals)
+    let hasEntities = document.pointee.intSubset.map { $0.pointee.entities != nil } ?? false
+    return Result(
+      document: document, elementInfo: builder.info, warnings: builder.errors + builder.refusals,
+      elementIndex: hasEntities ? nil : builder.indexBuilder.build())
   }
 }
 
@@ -86,6 +90,8 @@ final class TreeBuilder {
   /// One frame per open element: how many children of each local name were seen, in any
   /// namespace and in none (see ``Node/path`` for why both).
   var siblingCounts: [SiblingCounter] = [SiblingCounter()]
+  /// The element index, filled as elements start (in document order).
+  var indexBuilder = ElementIndex.Builder()
   /// Characters that entity references in content stand for, in total.
   var entityExpansion = 0
   var maxEntityExpansion: Int
@@ -165,6 +171,10 @@ final class TreeBuilder {
     let (line, column) = startTagPosition(ctxt)
     info.append(ElementInfo(line: UInt32(clamping: line), column: UInt32(clamping: column), siblingIndex: index))
     node.pointee._private = UnsafeMutableRawPointer(bitPattern: info.count)
+    // What xmlXPathOrderDocElems would store, without its walk over the tree: libxml2 sorts
+    // node-sets by this negated document order (elements never use `content` otherwise).
+    node.pointee.content = UnsafeMutablePointer(bitPattern: -info.count)
+    indexBuilder.add(node)
   }
 
   /// Adds a referenced entity's expanded size to the total; stops the parse past the limit.

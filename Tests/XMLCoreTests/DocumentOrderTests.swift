@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import XMLCore
+
+/// The parser stores each element's document order for libxml2 (what xmlXPathOrderDocElems
+/// would) and collects the element index as it goes; node-sets must come out in document
+/// order and indexed selections must equal libxml2's, with and without declared entities.
+@Suite("Document order and the element index")
+struct DocumentOrderTests {
+  /// Names in a pre-order walk of the elements.
+  static func preorder(_ node: Node) -> [String] {
+    node.childElements.flatMap { [$0.attribute("n") ?? $0.localName] + preorder($0) }
+  }
+
+  static func document(entities: Bool) throws -> Document {
+    var xml = entities ? "<!DOCTYPE r [<!ENTITY e \"<x n='x-entity'/>\">]>\n" : ""
+    xml += "<r xmlns:p=\"urn:p\">"
+    for i in 0..<300 {
+      // Interleaved names and namespaces, nesting every 7th, so that no name forms one run.
+      let nested = i % 7 == 0 ? "<c n=\"c\(i)\"><a n=\"a\(i)-in\"/></c>" : ""
+      xml += "<a n=\"a\(i)\"/><p:a n=\"pa\(i)\"/><b n=\"b\(i)\">\(nested)</b>"
+      if entities && i == 150 { xml += "&e;" }
+    }
+    xml += "</r>"
+    return try Document(string: xml)
+  }
+
+  @Test(arguments: [false, true])
+  func unionsComeOutInDocumentOrder(entities: Bool) throws {
+    let document = try Self.document(entities: entities)
+    let context = XPathContext(document: document, namespaces: ["p": "urn:p"])
+    let expected = Self.preorder(document.documentNode)
+    for expression in ["//b | //a | //p:a | //c", "//c | //p:a[position() mod 2 = 0] | //a", "(//*)[last()] | //*[1]"] {
+      let names = try context.evaluate(expression).nodes.map { $0.attribute("n") ?? $0.localName }
+      let order = Dictionary(uniqueKeysWithValues: expected.enumerated().map { ($1, $0) })
+      #expect(names.count > 2, "\(expression)")
+      #expect(names.map { order[$0]! } == names.map { order[$0]! }.sorted(), "\(expression)")
+    }
+  }
+
+  @Test(arguments: [false, true])
+  func indexedSelectionsEqualLibxml2(entities: Bool) throws {
+    let document = try Self.document(entities: entities)
+    let context = XPathContext(document: document, namespaces: ["p": "urn:p"])
+    let a = ElementPath.Test(namespace: nil, localName: "a")
+    let pa = ElementPath.Test(namespace: "urn:p", localName: "a")
+    let b = ElementPath.Test(namespace: nil, localName: "b")
+    let c = ElementPath.Test(namespace: nil, localName: "c")
+    let r = ElementPath.Test(namespace: nil, localName: "r")
+    let cases: [(ElementPath, String)] = [
+      (ElementPath(absolute: false, steps: [a]), "//a"),
+      (ElementPath(absolute: false, steps: [b, c, a]), "//b/c/a"),
+      (ElementPath(absolute: false, steps: [pa]), "//p:a"),
+      (ElementPath(absolute: true, steps: [r, b]), "/r/b"),
+    ]
+    for (elementPath, expression) in cases {
+      let indexed = document.select(elementPath) { _, _ in true }
+      let plain = try context.evaluate(expression).nodes
+      #expect(indexed == plain, "\(expression)")
+      #expect(!indexed.isEmpty)
+    }
+  }
+}
