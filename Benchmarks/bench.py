@@ -251,8 +251,22 @@ def report(args):
             lk < 3 * floor,
             "%s s / %s s = %.2f×" % (fmt(lk), fmt(floor), lk / floor),
         )
+    # The same ratios with normcheck on one thread (informational: the targets are wall time on
+    # this 2-core machine, and normcheck uses both cores by default).
+    for name, case, other, faster in [
+        ("built-in check / parse floor, one thread", "normcheck-builtin-1thread", "parse-floor-xmllint", False),
+        ("linear rules, xmllint / normcheck on one thread", "shared-linear-normcheck-1thread", "shared-linear-xmllint", True),
+        ("linear rules, lxml / normcheck on one thread", "shared-linear-normcheck-1thread", "shared-linear-lxml", True),
+        ("uniqueness/reference rules / parse floor, one thread", "shared-lookup-normcheck-1thread", "parse-floor-xmllint", False),
+    ]:
+        mine, theirs = t(case, s), t(other, s)
+        if mine and theirs:
+            ratio = theirs / mine if faster else mine / theirs
+            lines.append("| %s | (info) | %s s vs %s s: %.2f× |" % (name, fmt(mine), fmt(theirs), ratio))
     for case in cases:
-        if not case.startswith("normcheck-builtin") and not (case.startswith("shared-") and case.endswith("-normcheck")):
+        if not case.startswith("normcheck-builtin") and not (
+            case.startswith("shared-") and (case.endswith("-normcheck") or case.endswith("-normcheck-1thread"))
+        ):
             continue
         ratios = []
         for a, b in zip(sizes, sizes[1:]):

@@ -222,6 +222,9 @@ for n in $sizes; do
   measure normcheck-xsd-only "$n" "0 1" -- "$NC" check "${NC_OPTS[@]}" --pack "$EMPTY" --output /dev/null "$f"
   # (b) the product: XSD + all built-in packs
   measure normcheck-builtin "$n" "0 1" -- "$NC" check "${NC_OPTS[@]}" --output /dev/null "$f"
+  # The same on one thread (normcheck uses --jobs = the number of cores by default; xmllint and
+  # lxml use one).
+  measure normcheck-builtin-1thread "$n" "0 1" -- "$NC" check "${NC_OPTS[@]}" --jobs 1 --output /dev/null "$f"
   measure normcheck-builtin-noxsd "$n" "0 1" -- "$NC" check "${NC_OPTS[@]}" --no-xsd --output /dev/null "$f"
   if [ "$rules_tree" = 1 ]; then
     measure normcheck-rules-tree "$n" "0 1" -- env NORMCHECK_RULES_DIR="$ROOT/Rules" "$NC" check "${NC_OPTS[@]}" \
@@ -232,6 +235,10 @@ for n in $sizes; do
     rm -f "$work/nc-$v-$n.json" "$work/lxml-$v-$n.json"
     measure "shared-$v-normcheck" "$n" "0 1" -- "$NC" check "${NC_OPTS[@]}" --no-xsd --max-findings 1000000 \
       --max-eval-ops 0 --pack "$work/shared-$v.sch" --output "$work/nc-$v-$n.json" "$f"
+    if [ "$v" != all ]; then
+      measure "shared-$v-normcheck-1thread" "$n" "0 1" -- "$NC" check "${NC_OPTS[@]}" --jobs 1 --no-xsd \
+        --max-findings 1000000 --max-eval-ops 0 --pack "$work/shared-$v.sch" --output /dev/null "$f"
+    fi
     if [ "$v" = linear ]; then
       # xmllint --schematron has no let, no predicates in rule contexts and no current(): only
       # the linear phase compiles. Exit 3 = the document fails (expected: there are findings).
