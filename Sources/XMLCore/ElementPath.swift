@@ -184,15 +184,21 @@ extension Document {
   public func select(_ path: ElementPath, where filter: (Int, Node) throws -> Bool) rethrows -> [Node] {
     guard let last = path.steps.last else { return [] }
     let index = elementIndex()
+    let candidates = index.elements(last)
+    // Per step, read once: its test and whether it has predicates (no set lookup per node).
+    let steps = path.steps
+    let filtered = steps.indices.map { path.filtered.contains($0) }
+    let lastStep = steps.count - 1
     var result: [Node] = []
-    candidates: for candidate in index.elements(last) {
+    result.reserveCapacity(path.attribute == nil && path.filtered.isEmpty ? candidates.count : 0)
+    candidates: for candidate in candidates {
       var node = candidate
-      var step = path.steps.count - 1
+      var step = lastStep
       while true {
-        if step != path.steps.count - 1 {
-          guard ElementIndex.matches(node, path.steps[step]) else { continue candidates }
+        if step != lastStep {
+          guard ElementIndex.matches(node, steps[step]) else { continue candidates }
         }
-        if path.filtered.contains(step), try !filter(step, Node(document: self, pointer: node)) {
+        if filtered[step], try !filter(step, Node(document: self, pointer: node)) {
           continue candidates
         }
         guard let parent = node.pointee.parent else { continue candidates }

@@ -99,6 +99,10 @@ public final class XPathContext {
   public let document: Document
   let context: xmlXPathContextPtr
   private var functions: [QualifiedName: XPathFunction] = [:]
+  /// Lookups answered from attribute indexes (``register(indexedLookup:_:)``).
+  fileprivate var indexedLookups: [QualifiedName: (String) throws -> AttributeIndex?] = [:]
+  /// Index name → its table, or `nil` when the lookup falls back to Swift for it.
+  fileprivate var resolvedTables: [String: AttributeTable?] = [:]
   /// The functions last resolved by the C strings of a call, checked by content on every hit:
   /// spares building two Swift strings and hashing them on every call of an extension function.
   fileprivate var resolvedCalls: [ResolvedCallKey: (name: [UInt8], uri: [UInt8], function: XPathFunction)] = [:]
@@ -153,6 +157,30 @@ public final class XPathContext {
 
   /// Whether a function of that name is registered here (built-ins are not listed).
   public func hasFunction(_ name: QualifiedName) -> Bool { functions[name] != nil }
+
+  /// Answers calls `name(index, value)` from shared attribute indexes without converting
+  /// their arguments and result to Swift values.
+  ///
+  /// `resolve(index)` names the index a call's first argument (a string) stands for; when it
+  /// gives one and the second argument is a string or a single node, the call is answered
+  /// from the index directly: the nodes whose attribute equals that string, in document order
+  /// (XSLT's `key()` on a plain key). Any other call, and any call `resolve` answers with
+  /// `nil` or an error, goes to the function registered under the same `name`, which must
+  /// exist and give the same answers.
+  public func register(
+    indexedLookup name: QualifiedName, _ resolve: @escaping (String) throws -> AttributeIndex?
+  ) {
+    precondition(functions[name] != nil, "an indexed lookup needs a function of the same name to fall back on")
+    indexedLookups[name] = resolve
+  }
+
+  /// The table `resolve` gives for `index`, asked once per index name.
+  fileprivate func indexedTable(_ resolve: (String) throws -> AttributeIndex?, index: String) -> AttributeTable? {
+    if let known = resolvedTables[index] { return known }
+    let table = (try? resolve(index))?.table
+    resolvedTables[index] = table
+    return table
+  }
 
   /// Makes the nodes of `other` usable in values of this context (for `document()`).
   public func adopt(_ other: Document) {
@@ -402,7 +430,63 @@ private let functionLookupHook: xmlXPathFuncLookupFunc = { data, name, uri in
   guard let data, let name else { return nil }
   let context = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
   let qualified = QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? "")
+  if context.indexedLookups[qualified] != nil { return indexedLookupTrampoline }
   return context.lookupFunction(qualified) == nil ? nil : functionTrampoline
+}
+
+/// `name(index, value)` answered from an attribute index (see `register(indexedLookup:_:)`),
+/// or by the Swift function of the same name.
+private let indexedLookupTrampoline: xmlXPathFunction = { parser, arity in
+  guard let parser, let context = parser.pointee.context, let data = context.pointee.funcLookupData,
+    let name = context.pointee.function
+  else { return }
+  let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
+  if arity == 2, parser.pointee.valueNr >= 2, let stack = parser.pointee.valueTab,
+    let value = stack[Int(parser.pointee.valueNr) - 1], let index = stack[Int(parser.pointee.valueNr) - 2],
+    index.pointee.type == XPATH_STRING, let indexName = index.pointee.stringval,
+    let resolve = owner.indexedLookups[
+      QualifiedName(String(cString: name), namespace: context.pointee.functionURI.map { String(cString: $0) } ?? "")],
+    let table = owner.indexedTable(resolve, index: String(cString: indexName)),
+    let key = lookupString(value)
+  {
+    let result = xmlXPathNewNodeSet(nil)!
+    if let first = table.first[key] {
+      xmlXPathNodeSetAddUnique(result.pointee.nodesetval, first)
+      for other in table.more[key] ?? [] { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, other) }
+    }
+    xmlXPathFreeObject(valuePop(parser))
+    xmlXPathFreeObject(valuePop(parser))
+    valuePush(parser, result)
+    return
+  }
+  guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
+    xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
+    return
+  }
+  owner.call(function, parser: parser, arity: Int(arity))
+}
+
+/// The string an indexed lookup looks up: a string, or the string value of a single node
+/// (`nil` for anything else, which the Swift function answers).
+private func lookupString(_ object: xmlXPathObjectPtr) -> String? {
+  switch object.pointee.type {
+  case XPATH_STRING:
+    return object.pointee.stringval.map { String(cString: $0) } ?? ""
+  case XPATH_NODESET:
+    guard let set = object.pointee.nodesetval, set.pointee.nodeNr == 1, let node = set.pointee.nodeTab?[0],
+      node.pointee.type != XML_NAMESPACE_DECL
+    else { return nil }
+    if node.pointee.type == XML_ATTRIBUTE_NODE, let text = node.pointee.children, text.pointee.next == nil,
+      text.pointee.type == XML_TEXT_NODE
+    {
+      return text.pointee.content.map { String(cString: $0) } ?? ""
+    }
+    guard let value = xmlXPathCastNodeToString(node) else { return nil }
+    defer { LibXML2.free(value) }
+    return String(cString: value)
+  default:
+    return nil
+  }
 }
 
 private let functionTrampoline: xmlXPathFunction = { parser, arity in

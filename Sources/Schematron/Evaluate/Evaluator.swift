@@ -188,6 +188,11 @@ final class DocumentRun {
         try body(call, environment)
       }
     }
+    let key = QualifiedName("key")
+    if context.hasFunction(key) {
+      // Plain keys (shared attribute indexes) are answered without leaving libxml2's evaluation.
+      context.register(indexedLookup: key) { [unowned environment] name in try environment.keyIndex(name)?.shared }
+    }
     for (name, value) in globals { _ = session.bind(name, value) }
     session.rewritten = schema.rewritten
     if !schema.lookups.isEmpty {
