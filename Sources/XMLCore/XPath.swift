@@ -20,7 +20,7 @@ public final class XPathExpression {
     LibXML2.ensureReady()
     self.source = source
     // Our own parser first: libxml2 accepts some malformed expressions (such as `count(`).
-    self.syntax = try XPathSyntax.parse(source)
+    self.syntax = try XPathSyntax.parseRemembered(source)
     guard let context = xmlXPathNewContext(nil) else {
       throw XMLError(
         kind: .xpathSyntax, message: "out of memory", location: SourceLocation(file: "", line: 0, column: 0),

@@ -601,3 +601,30 @@ private struct SyntaxParser {
     return .function(name, arguments)
   }
 }
+
+extension XPathSyntax {
+  /// ``parse(_:)``, remembered: every document checked compiles its packs' expressions again,
+  /// and parsing them was a fifth of a batch of small declarations.
+  static func parseRemembered(_ source: String) throws -> XPathSyntax {
+    if let known = ParsedExpressions.shared.syntax(of: source) { return known }
+    let syntax = try parse(source)
+    ParsedExpressions.shared.remember(syntax, for: source)
+    return syntax
+  }
+}
+
+/// Expressions parsed so far in this process, by source (up to ``limit``; packs have hundreds).
+private final class ParsedExpressions: @unchecked Sendable {
+  static let shared = ParsedExpressions()
+  static let limit = 50_000
+  private let lock = NSLock()
+  private var known: [String: XPathSyntax] = [:]
+
+  func syntax(of source: String) -> XPathSyntax? { lock.withLock { known[source] } }
+
+  func remember(_ syntax: XPathSyntax, for source: String) {
+    lock.withLock {
+      if known.count < Self.limit { known[source] = syntax }
+    }
+  }
+}
