@@ -70,9 +70,10 @@ final class ElementIndex {
   var answers: [ElementPath.Test: [xmlNodePtr]] = [:]
   private let answersLock = NSLock()
 
-  /// Collects elements in document order, grouped by name. Names are interned, so runs of
-  /// same-named elements (a list of facilities) share a key: the list is looked up only when
-  /// the name changes.
+  /// Collects elements in document order, grouped by name.
+  ///
+  /// Names are interned, so runs of same-named elements (a list of facilities) share a key:
+  /// the list is looked up only when the name changes.
   struct Builder {
     var slots: [PointerKey: Int] = [:]
     var lists: [[xmlNodePtr]] = []

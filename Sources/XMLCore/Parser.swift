@@ -103,8 +103,10 @@ final class TreeBuilder {
     var inNoNamespace: Bool
   }
 
-  /// The same-named siblings seen so far under one element. The counts of the last name seen
-  /// are kept apart, so that a run of same-named siblings (a list of facilities) costs no hashing.
+  /// The same-named siblings seen so far under one element.
+  ///
+  /// The counts of the last name seen are kept apart, so that a run of same-named siblings (a
+  /// list of facilities) costs no hashing.
   struct SiblingCounter {
     var lastName: UInt = 0
     var lastAny: UInt32 = 0

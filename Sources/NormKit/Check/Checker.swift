@@ -267,9 +267,10 @@ public struct Checker: Sendable {
     return report
   }
 
-  /// Runs every pack on `document`: one after the other, each pattern's rules fired on up to
-  /// `threads` threads; or, with several packs and threads, the packs themselves at once,
-  /// each on its own view of the document. Results come back in pack order either way.
+  /// Runs every pack on `document`, returning their results in pack order.
+  ///
+  /// One pack after the other, each pattern's rules fired on up to `threads` threads; or, with
+  /// several packs and threads, the packs themselves at once, each on its own view of the document.
   private func evaluate(_ document: Document, budget: UInt, threads: Int) -> [ValidationResult] {
     let packs = configuration.packs
     func options(threads: Int) -> Evaluator.Options {
