@@ -282,12 +282,12 @@ public struct Checker: Sendable {
     guard threads > 1, packs.count > 1 else {
       return packs.map { Evaluator($0.schema).validate(document, options: options(threads: threads)) }
     }
-    let work = PackQueue(count: packs.count)
-    let shared = UncheckedSendable((document: document, options: options(threads: 1)))
+    let work = PackQueue(document: document, count: packs.count)
+    let single = options(threads: 1)
     DispatchQueue.concurrentPerform(iterations: min(threads, packs.count)) { _ in
-      let view = shared.value.document.view()
+      let view = work.view()
       while let index = work.next() {
-        work.store(Evaluator(packs[index].schema).validate(view, options: shared.value.options), at: index)
+        work.store(Evaluator(packs[index].schema).validate(view, options: single), at: index)
       }
     }
     return work.results()
@@ -327,13 +327,20 @@ public enum Declaration {
   }
 }
 
-/// Hands out pack indexes to threads and collects their results.
+/// Hands out pack indexes and views of the document to threads, and collects their results.
 private final class PackQueue: @unchecked Sendable {
   private let lock = NSLock()
+  private let document: Document
   private var nextIndex = 0
   private var collected: [ValidationResult?]
 
-  init(count: Int) { collected = Array(repeating: nil, count: count) }
+  init(document: Document, count: Int) {
+    self.document = document
+    collected = Array(repeating: nil, count: count)
+  }
+
+  /// A view of the document for the calling thread (see `Document.view()`).
+  func view() -> Document { lock.withLock { document.view() } }
 
   func next() -> Int? {
     lock.withLock {
@@ -346,10 +353,4 @@ private final class PackQueue: @unchecked Sendable {
   func store(_ result: ValidationResult, at index: Int) { lock.withLock { collected[index] = result } }
 
   func results() -> [ValidationResult] { lock.withLock { collected.map { $0! } } }
-}
-
-/// A value handed to threads that only read it.
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-  let value: Value
-  init(_ value: Value) { self.value = value }
 }
