@@ -248,6 +248,31 @@ public struct AttributeIndex {
   /// The document the nodes belong to.
   public let document: Document
   let table: AttributeTable
+  /// Which of the matching elements an indexed lookup answers with (see
+  /// ``XPathContext/register(indexedLookup:_:)``); the subscript ignores it.
+  public private(set) var selection = Selection.all
+
+  /// The matching elements a lookup keeps, relative to the context node of the call.
+  public enum Selection: Sendable {
+    /// Every matching element.
+    case all
+    /// The matching elements that are siblings of the context node and come before it.
+    case precedingSiblings
+    /// The matching elements that are siblings of the context node and come after it.
+    case followingSiblings
+  }
+
+  init(document: Document, table: AttributeTable) {
+    self.document = document
+    self.table = table
+  }
+
+  /// The same index, answering lookups with `selection` of the matching elements.
+  public func selecting(_ selection: Selection) -> AttributeIndex {
+    var copy = self
+    copy.selection = selection
+    return copy
+  }
 
   /// The elements whose attribute has `value`, in document order.
   public subscript(value: String) -> [Node] {

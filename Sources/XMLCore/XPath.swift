@@ -102,7 +102,7 @@ public final class XPathContext {
   /// Lookups answered from attribute indexes (``register(indexedLookup:_:)``).
   fileprivate var indexedLookups: [QualifiedName: (String) throws -> AttributeIndex?] = [:]
   /// Index name → its table, or `nil` when the lookup falls back to Swift for it.
-  fileprivate var resolvedTables: [String: AttributeTable?] = [:]
+  fileprivate var resolvedTables: [String: (table: AttributeTable, selection: AttributeIndex.Selection)?] = [:]
   /// The functions last resolved by the C strings of a call, checked by content on every hit:
   /// spares building two Swift strings and hashing them on every call of an extension function.
   fileprivate var resolvedCalls: [ResolvedCallKey: (name: [UInt8], uri: [UInt8], function: XPathFunction)] = [:]
@@ -155,6 +155,28 @@ public final class XPathContext {
     resolvedCalls.removeAll()
   }
 
+  /// The node that calls of the function registered with ``register(currentNode:)`` return:
+  /// XSLT's `current()`, the node a rule is handling.
+  public var currentNode: Node? {
+    didSet {
+      // A namespace node is its owner element plus a binding: only the Swift function has it.
+      currentPointer = currentNode.flatMap { $0.namespaceBinding == nil ? $0.pointer : nil }
+    }
+  }
+  fileprivate var currentPointer: xmlNodePtr?
+  fileprivate var currentNodeFunction: QualifiedName?
+
+  /// Answers calls `name()` with ``currentNode`` inside libxml2's evaluation, without a Swift
+  /// function call per evaluation (XSLT's `current()`, called once per checked node and more).
+  ///
+  /// Calls with arguments, and a current node that libxml2 hands out as a copy (a namespace
+  /// node), go to the function registered under the same `name`, which must exist and give the
+  /// same answers.
+  public func register(currentNode name: QualifiedName) {
+    precondition(functions[name] != nil, "the current-node function needs a function of the same name to fall back on")
+    currentNodeFunction = name
+  }
+
   /// Whether a function of that name is registered here (built-ins are not listed).
   public func hasFunction(_ name: QualifiedName) -> Bool { functions[name] != nil }
 
@@ -164,9 +186,11 @@ public final class XPathContext {
   /// `resolve(index)` names the index a call's first argument (a string) stands for; when it
   /// gives one and the second argument is a string or a single node, the call is answered
   /// from the index directly: the nodes whose attribute equals that string, in document order
-  /// (XSLT's `key()` on a plain key). Any other call, and any call `resolve` answers with
-  /// `nil` or an error, goes to the function registered under the same `name`, which must
-  /// exist and give the same answers.
+  /// (XSLT's `key()` on a plain key), keeping only the context element's earlier or later
+  /// siblings when the index is ``AttributeIndex/selecting(_:)`` them. Any other call (also
+  /// a sibling selection whose context node is not a parsed element), and any call `resolve`
+  /// answers with `nil` or an error, goes to the function registered under the same `name`,
+  /// which must exist and give the same answers.
   public func register(
     indexedLookup name: QualifiedName, _ resolve: @escaping (String) throws -> AttributeIndex?
   ) {
@@ -175,11 +199,13 @@ public final class XPathContext {
   }
 
   /// The table `resolve` gives for `index`, asked once per index name.
-  fileprivate func indexedTable(_ resolve: (String) throws -> AttributeIndex?, index: String) -> AttributeTable? {
+  fileprivate func indexedTable(
+    _ resolve: (String) throws -> AttributeIndex?, index: String
+  ) -> (table: AttributeTable, selection: AttributeIndex.Selection)? {
     if let known = resolvedTables[index] { return known }
-    let table = (try? resolve(index))?.table
-    resolvedTables[index] = table
-    return table
+    let resolved = (try? resolve(index)).flatMap { $0 }.map { ($0.table, $0.selection) }
+    resolvedTables[index] = resolved
+    return resolved
   }
 
   /// Makes the nodes of `other` usable in values of this context (for `document()`).
@@ -431,7 +457,27 @@ private let functionLookupHook: xmlXPathFuncLookupFunc = { data, name, uri in
   let context = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
   let qualified = QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? "")
   if context.indexedLookups[qualified] != nil { return indexedLookupTrampoline }
+  if qualified == context.currentNodeFunction { return currentNodeTrampoline }
   return context.lookupFunction(qualified) == nil ? nil : functionTrampoline
+}
+
+/// `current()` answered with the context's current node (see `register(currentNode:)`), or by
+/// the Swift function of the same name.
+private let currentNodeTrampoline: xmlXPathFunction = { parser, arity in
+  guard let parser, let context = parser.pointee.context, let data = context.pointee.funcLookupData,
+    let name = context.pointee.function
+  else { return }
+  let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
+  // libxml2 caches the function in the compiled expression: check that this context answers.
+  if arity == 0, owner.currentNodeFunction != nil, owner.currentNode == nil || owner.currentPointer != nil {
+    valuePush(parser, xmlXPathNewNodeSet(owner.currentPointer))
+    return
+  }
+  guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
+    xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
+    return
+  }
+  owner.call(function, parser: parser, arity: Int(arity))
 }
 
 /// `name(index, value)` answered from an attribute index (see `register(indexedLookup:_:)`),
@@ -446,13 +492,16 @@ private let indexedLookupTrampoline: xmlXPathFunction = { parser, arity in
     index.pointee.type == XPATH_STRING, let indexName = index.pointee.stringval,
     let resolve = owner.indexedLookups[
       QualifiedName(String(cString: name), namespace: context.pointee.functionURI.map { String(cString: $0) } ?? "")],
-    let table = owner.indexedTable(resolve, index: String(cString: indexName)),
+    let (table, selection) = owner.indexedTable(resolve, index: String(cString: indexName)),
+    let keep = siblingFilter(selection, context: context.pointee.node),
     let key = lookupString(value)
   {
     let result = xmlXPathNewNodeSet(nil)!
     if let first = table.first[key] {
-      xmlXPathNodeSetAddUnique(result.pointee.nodesetval, first)
-      for other in table.more[key] ?? [] { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, other) }
+      if keep(first) { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, first) }
+      for other in table.more[key] ?? [] where keep(other) {
+        xmlXPathNodeSetAddUnique(result.pointee.nodesetval, other)
+      }
     }
     xmlXPathFreeObject(valuePop(parser))
     xmlXPathFreeObject(valuePop(parser))
@@ -464,6 +513,21 @@ private let indexedLookupTrampoline: xmlXPathFunction = { parser, arity in
     return
   }
   owner.call(function, parser: parser, arity: Int(arity))
+}
+
+/// Which indexed elements a lookup keeps for `selection` at the context node `node`; `nil`
+/// when a sibling selection cannot be answered natively (the context is not a parsed element).
+private func siblingFilter(
+  _ selection: AttributeIndex.Selection, context node: xmlNodePtr?
+) -> ((xmlNodePtr) -> Bool)? {
+  if selection == .all { return { _ in true } }
+  guard let node, node.pointee.type == XML_ELEMENT_NODE, let parent = node.pointee.parent else { return nil }
+  let position = ElementIndex.order(node)
+  guard position > 0 else { return nil }
+  if selection == .precedingSiblings {
+    return { $0.pointee.parent == parent && ElementIndex.order($0) < position }
+  }
+  return { $0.pointee.parent == parent && ElementIndex.order($0) > position }
 }
 
 /// The string an indexed lookup looks up: a string, or the string value of a single node

@@ -78,4 +78,69 @@ struct IndexedLookupTests {
     _ = try indexed.evaluate("key('ids', 5)")
     #expect(calls.count == 3)
   }
+
+  /// A sibling selection keeps only the context element's earlier (or later) siblings among the
+  /// matches: the same nodes as `preceding-sibling::a[@id = v]` (`following-sibling::`), from
+  /// every element of the document, without calling the Swift function.
+  @Test func siblingSelectionsMatchTheSiblingAxes() throws {
+    let document = try Document(
+      string: """
+        <r><l><a id="1"/><a id="2"/><b id="1"/><a id="1"/><a id="1"/></l><l><a id="1"/><a id="2"/></l><a id="1"/></r>
+        """)
+    let path = ElementPath(absolute: false, steps: [ElementPath.Test(namespace: nil, localName: "a")])
+    let index = document.attributeIndex(of: path, attribute: ElementPath.Test(namespace: nil, localName: "id"))
+    let calls = Calls()
+    let context = XPathContext(document: document)
+    context.register(function: QualifiedName("siblings")) { call in
+      calls.count += 1
+      return .nodeSet([])
+    }
+    context.register(indexedLookup: QualifiedName("siblings")) { name in
+      switch name {
+      case "before": index.selecting(.precedingSiblings)
+      case "after": index.selecting(.followingSiblings)
+      default: index
+      }
+    }
+    var nonEmpty = 0
+    for node in try context.evaluate("//*").nodes {
+      for (name, axis) in [("before", "preceding-sibling"), ("after", "following-sibling")] {
+        let expected = try context.evaluate("\(axis)::a[@id = '\(node.attribute("id") ?? "")']", at: node)
+        let actual = try context.evaluate("siblings('\(name)', @id)", at: node)
+        #expect(actual == expected, "\(name) at \(node.path)")
+        if !expected.nodes.isEmpty { nonEmpty += 1 }
+      }
+    }
+    #expect(nonEmpty >= 5)
+    // Only from the three elements without @id (an empty node-set is not one value), both ways.
+    #expect(calls.count == 6)
+    // All matches when nothing is selected, whatever the context.
+    #expect(try context.evaluate("count(siblings('all', '1'))", at: document.documentNode).numberValue == 5)
+  }
+
+  /// `current()` answered natively gives what the Swift function gives: at top level, inside
+  /// predicates, with no current node, and for a namespace node (which falls back to Swift).
+  @Test func currentNodeWithoutTheSwiftFunction() throws {
+    let document = try Document(string: IndexedLookupTests.xml)
+    let calls = Calls()
+    let context = XPathContext(document: document, namespaces: ["p": "urn:p"])
+    context.register(function: QualifiedName("current")) { call in
+      calls.count += 1
+      return .nodeSet(call.context.currentNode.map { [$0] } ?? [])
+    }
+    context.register(currentNode: QualifiedName("current"))
+    #expect(try context.evaluate("count(current())").numberValue == 0)
+    let elements = try context.evaluate("//*").nodes
+    for node in elements {
+      context.currentNode = node
+      #expect(try context.evaluate("current()", at: document.documentNode).nodes == [node])
+      let expected = try context.evaluate("//*[@id = '\(node.attribute("id") ?? "-")']", at: node)
+      #expect(try context.evaluate("//*[@id = current()/@id]", at: document.documentNode) == expected)
+    }
+    #expect(calls.count == 0)
+    let namespaceNode = try #require(try context.evaluate("/r/namespace::p").nodes.first)
+    context.currentNode = namespaceNode
+    #expect(try context.evaluate("count(current())").numberValue == 1)
+    #expect(calls.count == 1)
+  }
 }

@@ -56,7 +56,9 @@ enum LookupOptimizer {
       }
       changed = true
       let rewrittenValue = transform(value, lookups: &lookups, changed: &changed)
-      let call = XPathSyntax.function(.init(prefix: prefix, local: "lookup"), [.number(Double(index)), rewrittenValue])
+      // The lookup's number is passed as a string: libxml2 then answers the call natively from
+      // the shared attribute index (see XPathContext.register(indexedLookup:_:)).
+      let call = XPathSyntax.function(.init(prefix: prefix, local: "lookup"), [.literal(String(index)), rewrittenValue])
       if others.isEmpty { return call }
       // The other predicates are filters (never positional), so they may run on the lookup's answer.
       return .filtered(

@@ -188,6 +188,8 @@ final class DocumentRun {
         try body(call, environment)
       }
     }
+    let current = QualifiedName("current")
+    if context.hasFunction(current) { context.register(currentNode: current) }
     let key = QualifiedName("key")
     if context.hasFunction(key) {
       // Plain keys (shared attribute indexes) are answered without leaving libxml2's evaluation.
@@ -200,6 +202,12 @@ final class DocumentRun {
       context.register(function: QualifiedName("lookup", namespace: LookupOptimizer.namespace)) {
         [unowned self, unowned session] call in
         try self.lookup(call, in: session)
+      }
+      // Lookups on plain paths are answered inside libxml2's evaluation from the shared index.
+      context.register(indexedLookup: QualifiedName("lookup", namespace: LookupOptimizer.namespace)) {
+        [unowned self, unowned session] name in
+        guard let number = Int(name), schema.lookups.indices.contains(number) else { return nil }
+        return self.sharedLookupIndex(number, in: session)
       }
     }
     contexts[ObjectIdentifier(document)] = session
@@ -679,17 +687,32 @@ final class DocumentRun {
     return .nodeSet(session.context.documentOrder(strings.flatMap { index[$0] }))
   }
 
+  /// The document's shared attribute index for lookup `number`, selecting the context's
+  /// siblings for a sibling lookup; `nil` when its path cannot be answered from the element
+  /// index (the lookup then builds an index of its own).
+  private func sharedLookupIndex(_ number: Int, in session: Session) -> AttributeIndex? {
+    let lookup = schema.lookups[number]
+    let namespace = lookup.attribute.prefix.flatMap { schema.namespaces[$0] }
+    guard let plan = ContextPlan(lookup.path, namespaces: schema.namespaces),
+      plan.path.filtered.isEmpty, plan.path.attribute == nil,
+      lookup.attribute.prefix == nil || namespace != nil
+    else { return nil }
+    // The same index serves every lookup, key and pack that asks for this path and attribute.
+    let test = ElementPath.Test(namespace: namespace, localName: lookup.attribute.local)
+    let index = session.context.document.attributeIndex(of: plan.path, attribute: test)
+    switch lookup.siblingAxis {
+    case nil: return index
+    case "preceding-sibling": return index.selecting(.precedingSiblings)
+    default: return index.selecting(.followingSiblings)
+    }
+  }
+
   private func lookupIndex(_ number: Int, in session: Session) throws -> KeyIndex {
     if let index = session.lookupIndexes[number] { return index }
     let lookup = schema.lookups[number]
     let namespace = lookup.attribute.prefix.flatMap { schema.namespaces[$0] }
-    if lookup.siblingAxis == nil, let plan = ContextPlan(lookup.path, namespaces: schema.namespaces),
-      plan.path.filtered.isEmpty, plan.path.attribute == nil,
-      lookup.attribute.prefix == nil || namespace != nil
-    {
-      // The same index serves every lookup, key and pack that asks for this path and attribute.
-      let test = ElementPath.Test(namespace: namespace, localName: lookup.attribute.local)
-      let index = KeyIndex(shared: session.context.document.attributeIndex(of: plan.path, attribute: test))
+    if lookup.siblingAxis == nil, let shared = sharedLookupIndex(number, in: session) {
+      let index = KeyIndex(shared: shared)
       session.lookupIndexes[number] = index
       return index
     }

@@ -4,7 +4,9 @@ import XMLCore
 /// What a function implementation can reach while a document is being checked.
 public final class FunctionEnvironment {
   /// The node the current rule is handling: what XSLT's `current()` returns.
-  public internal(set) var currentNode: Node?
+  public internal(set) var currentNode: Node? {
+    didSet { context.currentNode = currentNode }
+  }
   /// The directory `document()` may read from.
   public let packDirectory: URL?
   /// Vocabularies for `nc:in-vocabulary` and `nc:is-within`, by name.
