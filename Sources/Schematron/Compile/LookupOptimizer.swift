@@ -58,7 +58,8 @@ enum LookupOptimizer {
       let rewrittenValue = transform(value, lookups: &lookups, changed: &changed)
       // The lookup's number is passed as a string: libxml2 then answers the call natively from
       // the shared attribute index (see XPathContext.register(indexedLookup:_:)).
-      let call = XPathSyntax.function(.init(prefix: prefix, local: "lookup"), [.literal(String(index)), rewrittenValue])
+      let call = XPathSyntax.function(
+        .init(prefix: prefix, local: "lookup"), [.literal(String(index)), rewrittenValue])
       if others.isEmpty { return call }
       // The other predicates are filters (never positional), so they may run on the lookup's answer.
       return .filtered(
