@@ -11,6 +11,8 @@ import Darwin
 /// Reads inputs read-only, refusing what is not a regular file and what is too large,
 /// before a single byte is parsed.
 enum InputReader {
+  /// Reads the regular file at `path` whole, straight into the returned array (no copy
+  /// through a chunk buffer).
   static func readFile(_ path: String, limit: Int) throws -> [UInt8] {
     let location = SourceLocation(file: path, line: 0, column: 0)
     // O_NONBLOCK so that opening a FIFO with no writer cannot hang; refused below anyway.
@@ -41,7 +43,25 @@ enum InputReader {
         message: "input is \(info.st_size) bytes, more than the limit of \(limit) bytes",
         location: location)
     }
-    return try readAll(fileDescriptor: fd, name: path, limit: limit, sizeHint: Int(info.st_size))
+    let size = Int(info.st_size)
+    var bytes = try [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+      count = 0
+      while count < size {
+        let got = read(fd, buffer.baseAddress! + count, size - count)
+        if got == 0 { break }
+        if got < 0 {
+          if errno == EINTR { continue }
+          throw XMLError(kind: .io, message: "read failed: \(String(cString: strerror(errno)))", location: location)
+        }
+        count += got
+      }
+    }
+    if bytes.count == size {
+      // The file may have grown since fstat: whatever follows is read as a stream.
+      let rest = try readAll(fileDescriptor: fd, name: path, limit: limit - size, sizeHint: 0)
+      if !rest.isEmpty { bytes += rest }
+    }
+    return bytes
   }
 
   static func readAll(fileDescriptor fd: Int32, name: String, limit: Int, sizeHint: Int = 64 << 10) throws -> [UInt8] {

@@ -52,7 +52,9 @@ enum Parser {
     let document: xmlDocPtr? = withExtendedLifetime(builder) {
       ctxt.pointee._private = Unmanaged.passUnretained(builder).toOpaque()
       return bytes.withUnsafeBufferPointer { buffer in
-        buffer.withMemoryRebound(to: CChar.self) { chars in
+        builder.original = buffer
+        defer { builder.original = nil }
+        return buffer.withMemoryRebound(to: CChar.self) { chars in
           xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), url, nil, options)
         }
       }
@@ -90,6 +92,8 @@ final class TreeBuilder {
   /// One frame per open element: how many children of each local name were seen, in any
   /// namespace and in none (see ``Node/path`` for why both).
   var siblingCounts: [SiblingCounter] = [SiblingCounter()]
+  /// The input being parsed, as given (see `startTagPosition`).
+  var original: UnsafeBufferPointer<UInt8>?
   /// The element index, filled as elements start (in document order).
   var indexBuilder = ElementIndex.Builder()
   /// Characters that entity references in content stand for, in total.
@@ -238,21 +242,57 @@ final class TreeBuilder {
     if siblingCounts.count > 1 { siblingCounts.removeLast() }
   }
 
+  /// Whether any byte of `word` equals `byte`.
+  @inline(__always)
+  static func contains(_ word: UInt64, _ byte: UInt8) -> Bool {
+    let v = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+    return (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080 != 0
+  }
+
   /// The line and column of the `<` that opened the current start tag.
   ///
   /// libxml2 calls the start-element callback once the whole tag is read, so its cursor is
   /// past the `>`. A `<` cannot occur inside a start tag, so scanning back to the nearest one
   /// finds the tag's beginning; lines and characters crossed are subtracted.
+  ///
+  /// The scan reads the input as it was given when libxml2 reads it unconverted (no encoder)
+  /// from the document itself (not an entity): libxml2 drops what it has read from the front of
+  /// its own buffer near the end of a document, so a tag there could reach back past its start.
   private func startTagPosition(_ ctxt: xmlParserCtxtPtr) -> (Int, Int) {
     guard let input = ctxt.pointee.input, let base = input.pointee.base, let cur = input.pointee.cur else {
       return (0, 0)
     }
     let endLine = Int(input.pointee.line)
     let endColumn = Int(input.pointee.col)
+    var start = base
     var p = cur
+    // Whether `start` is the beginning of the document (so that reaching it ends line 1).
+    var complete = input.pointee.consumed == 0
+    let offset = Int(input.pointee.consumed) + (cur - base)
+    if let original, let first = original.baseAddress, ctxt.pointee.inputNr == 1,
+      input.pointee.buf?.pointee.encoder == nil, offset <= original.count
+    {
+      start = first
+      p = first + offset
+      complete = true
+      // libxml2 skips a UTF-8 byte-order mark without counting it as a column.
+      if original.count >= 3, first[0] == 0xEF, first[1] == 0xBB, first[2] == 0xBF, offset >= 3 { start += 3 }
+    }
     var newlines = 0
     var characters = 0
-    while p > base {
+    // Eight bytes at a time while they are ASCII and hold neither '<' nor a newline (most of a
+    // tag), then byte by byte.
+    while p - start >= 8 {
+      let word = UnsafeRawPointer(p - 8).loadUnaligned(as: UInt64.self)
+      if word & 0x8080_8080_8080_8080 != 0 || Self.contains(word, UInt8(ascii: "<"))
+        || Self.contains(word, UInt8(ascii: "\n"))
+      {
+        break
+      }
+      p -= 8
+      characters += 8
+    }
+    while p > start {
       p -= 1
       let byte = p.pointee
       if byte == UInt8(ascii: "<") { break }
@@ -267,12 +307,13 @@ final class TreeBuilder {
     // The tag spans lines: count the characters before '<' on its own line.
     var q = p
     var before = 0
-    while q > base {
+    while q > start {
       q -= 1
       if q.pointee == UInt8(ascii: "\n") { return (endLine - newlines, before + 1) }
       if q.pointee & 0xC0 != 0x80 { before += 1 }
     }
-    return (endLine - newlines, 0)
+    // Reached the document's first byte: the tag starts on line 1.
+    return (endLine - newlines, complete ? before + 1 : 0)
   }
 }
 
