@@ -234,6 +234,22 @@ public final class XPathContext {
     context.pointee.opCount = overflow ? .max : numericCast(sum)
   }
 
+  /// Evaluates `expression` under a budget of its own, `operationLimit` operations (0: no
+  /// limit), leaving ``operationCount`` and ``operationLimit`` as they were: work done on the
+  /// side (such as computing a value once for many evaluations) that must not change when the
+  /// main budget runs out.
+  public func evaluate(
+    _ expression: XPathExpression, at node: Node? = nil, separateBudget operationLimit: UInt
+  ) throws
+    -> XPathValue
+  {
+    let (savedLimit, savedCount) = (context.pointee.opLimit, context.pointee.opCount)
+    defer { (context.pointee.opLimit, context.pointee.opCount) = (savedLimit, savedCount) }
+    context.pointee.opLimit = numericCast(operationLimit)
+    context.pointee.opCount = 0
+    return try evaluate(expression, at: node)
+  }
+
   /// Evaluates `expression` with `node` as context node (default: the document node).
   ///
   /// - Throws: ``XMLError`` of kind `.xpathEvaluation` (unknown function, variable or prefix,

@@ -1,8 +1,9 @@
 import Foundation
-import Schematron
 import TestSupport
 import Testing
 import XMLCore
+
+@testable import Schematron
 
 /// The lookup optimizer must never change a result: every conformance case gives the same
 /// findings with and without it, and values that are not strings or node-sets fall back.
@@ -19,8 +20,10 @@ struct LookupOptimizerTests {
     let directory = ConformanceTests.casesDirectory.appendingPathComponent(run.caseName)
     let path = directory.appendingPathComponent("schema.sch").path
     let optimized = try CompiledSchema.load(contentsOfFile: path, options: .init(phase: run.phase))
-    let plain = try CompiledSchema.load(contentsOfFile: path, options: .init(phase: run.phase, optimizeLookups: false))
+    let plain = try CompiledSchema.load(
+      contentsOfFile: path, options: .init(phase: run.phase, optimizeLookups: false, hoistInvariants: false))
     #expect(plain.indexedExpressionCount == 0)
+    #expect(plain.hoistedExpressionCount == 0)
     let document = try Document(contentsOfFile: directory.appendingPathComponent(run.document).path)
     #expect(Self.findings(optimized, document) == Self.findings(plain, document))
   }
@@ -113,5 +116,94 @@ struct SiblingLookupTests {
     let a = LookupOptimizerTests.findings(optimized, document)
     #expect(a == LookupOptimizerTests.findings(plain, document))
     #expect(!a.isEmpty)
+  }
+}
+
+/// Parts that depend only on the document are computed once per document and written in as
+/// literals; the findings and messages must be those of the expressions as written.
+@Suite("Invariant parts")
+struct InvariantHoistingTests {
+  static let schema = """
+    <schema xmlns="http://purl.oclc.org/dsdl/schematron">
+      <ns prefix="d" uri="urn:t"/>
+      <pattern>
+        <rule context="d:f">
+          <assert id="prefix" test="starts-with(@id, concat(translate(/d:r/@state, 'ABC', 'abc'), '-'))">bad id <value-of select="concat(/d:r/@state, ':', @id)"/></assert>
+          <assert id="count" test="@n &lt;= count(/d:r/d:f) - 1">n too large <value-of select="count(/d:r/d:f) * 2"/></assert>
+          <assert id="nan" test="not(@n = number(/d:r/@missing))">never: NaN equals nothing</assert>
+          <assert id="ratio" test="@n != sum(/d:r/d:f/@n) div 4">a non-integral part stays as written</assert>
+          <report id="quotes" test="@label = string(/d:r/@quoted)">label is the quoted text</report>
+          <report id="flag" test="/d:r/@flag = 'on' and @n &gt; 1">flagged</report>
+          <report id="predicate" test="/d:r/d:f[@n = current()/@n][2]">a repeated n (not hoisted: current())</report>
+          <report id="inner" test="count(/d:r/d:f[@id = /d:r/@first]) = 1 and @id = /d:r/@first">the first one</report>
+          <report id="negative" test="@n = -count(/d:r/d:g) + 3">n is three minus the g count</report>
+        </rule>
+      </pattern>
+    </schema>
+    """
+
+  static let documents = [
+    """
+    <r xmlns="urn:t" state="XA" flag="on" first="xa-1" quoted="it's &quot;q&quot;"><f id="xa-1" n="0" label="it's &quot;q&quot;"/>
+      <f id="xa-2" n="3"/><f id="xb-3" n="2"/><f id="xa-4" n="2"/><g/></r>
+    """,
+    """
+    <r xmlns="urn:t" state="AB" first="none" quoted="plain"><f id="ab-1" n="1" label="plain"/><f id="AB-2" n="3"/></r>
+    """,
+    "<r xmlns=\"urn:t\"><f id=\"-x\" n=\"x\"/></r>",
+  ]
+
+  @Test func sameFindingsAsWritten() throws {
+    let loaded = try SchemaLoader.load(bytes: Array(Self.schema.utf8), sourceName: "h.sch")
+    let hoisted = try CompiledSchema(loaded)
+    let plain = try CompiledSchema(loaded, options: .init(hoistInvariants: false))
+    // prefix, count and its message, nan, ratio, quotes, flag and negative; not the predicate
+    // (current()), not inner (its count is an indexed lookup first), not the prefix message
+    // (its only document-wide part is a node-set).
+    #expect(hoisted.hoistedExpressionCount == 8, "\(hoisted.invariants.keys.sorted())")
+    #expect(plain.hoistedExpressionCount == 0)
+    var fired = Set<String>()
+    for text in Self.documents {
+      let document = try Document(string: text)
+      let expected = LookupOptimizerTests.findings(plain, document)
+      #expect(LookupOptimizerTests.findings(hoisted, document) == expected)
+      #expect(Evaluator(hoisted).validate(document).failures.isEmpty)
+      for finding in expected { fired.insert(String(finding.split(separator: " ")[1])) }
+    }
+    #expect(fired == ["prefix", "count", "ratio", "quotes", "flag", "predicate", "inner", "negative"])
+  }
+
+  @Test func partsAreTakenOnlyAtTheExpressionsOwnLevel() throws {
+    func plan(_ source: String) throws -> String? {
+      try InvariantHoister.plan(XPathSyntax.parse(source)).map {
+        "\($0.template) | \($0.parts.map(\.description).joined(separator: " ; "))"
+      }
+    }
+    #expect(
+      try plan("@a = concat(/r/@b, 'x')") == "(attribute::a = $nci:invariant-0) | concat(/child::r/attribute::b, 'x')")
+    // Node-sets are not taken (a literal cannot stand for them), nor parts in predicates or steps.
+    #expect(try plan("@a = /r/@b") == nil)
+    #expect(try plan("f[@a = string(/r/@b)]") == nil)
+    #expect(try plan("count(/r/f) + $v") == "($nci:invariant-0 + $v) | count(/child::r/child::f)")
+    #expect(try plan("string(/r/f[@a = $v])") == nil)
+    #expect(try plan("string()") == nil)
+    #expect(try plan("nc:f(/r/@a)") == nil)
+    #expect(try plan("string(/r/f[position() = last()])") != nil)
+    #expect(
+      try plan("count(/r/f[@id = /r/@first]) = 1 and @id = 'x'")
+        == "($nci:invariant-0 and (attribute::id = 'x')) | (count(/child::r/child::f[(attribute::id = /child::r/attribute::first)]) = 1)"
+    )
+  }
+
+  @Test func literalsStateValuesExactly() {
+    #expect(InvariantHoister.literal(for: .string("it's")) == .literal("it's"))
+    #expect(InvariantHoister.literal(for: .string("it's \"q\"")) == nil)
+    #expect(InvariantHoister.literal(for: .number(3)) == .number(3))
+    #expect(InvariantHoister.literal(for: .number(-3)) == .negate(.number(3)))
+    #expect(InvariantHoister.literal(for: .number(0.1)) == nil)
+    #expect(InvariantHoister.literal(for: .number(-0.0)) == nil)
+    #expect(InvariantHoister.literal(for: .number(.nan))?.description == "(0 div 0)")
+    #expect(InvariantHoister.literal(for: .boolean(false))?.description == "false()")
+    #expect(InvariantHoister.literal(for: .nodeSet([])) == nil)
   }
 }

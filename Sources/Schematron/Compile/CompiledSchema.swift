@@ -39,11 +39,15 @@ public struct CompiledSchema: Sendable {
     ///
     /// Default true; false evaluates every expression as written.
     public var optimizeLookups: Bool
+    /// Compute the parts of expressions that depend only on the document once per document
+    /// (see `InvariantHoister`). Default true.
+    public var hoistInvariants: Bool
 
     /// Creates options.
     public init(
       phase: String? = nil, parameters: [String: ParameterValue] = [:], functions: FunctionLibrary = .standard,
-      vocabularies: [String: Vocabulary] = [:], packDirectory: URL? = nil, optimizeLookups: Bool = true
+      vocabularies: [String: Vocabulary] = [:], packDirectory: URL? = nil, optimizeLookups: Bool = true,
+      hoistInvariants: Bool = true
     ) {
       self.phase = phase
       self.parameters = parameters
@@ -51,6 +55,7 @@ public struct CompiledSchema: Sendable {
       self.vocabularies = vocabularies
       self.packDirectory = packDirectory
       self.optimizeLookups = optimizeLookups
+      self.hoistInvariants = hoistInvariants
     }
   }
 
@@ -103,6 +108,12 @@ public struct CompiledSchema: Sendable {
   let rewritten: [String: String]
   /// The indexed lookups the rewritten expressions call, by number.
   let lookups: [LookupOptimizer.Lookup]
+  /// Expressions with parts computed once per document: original source → plan (over the
+  /// rewritten expression when there is one).
+  let invariants: [String: InvariantHoister.Plan]
+
+  /// How many expressions have parts computed once per document.
+  public var hoistedExpressionCount: Int { invariants.count }
 
   /// How many expressions are answered from per-document indexes.
   public var indexedExpressionCount: Int { rewritten.count }
@@ -223,8 +234,16 @@ public struct CompiledSchema: Sendable {
         }
       }
     }
+    var invariants: [String: InvariantHoister.Plan] = [:]
+    if options.hoistInvariants {
+      for (source, syntax) in checker.parsed {
+        let evaluated = rewritten[source].flatMap { try? XPathSyntax.parse($0) } ?? syntax
+        invariants[source] = InvariantHoister.plan(evaluated)
+      }
+    }
     self.rewritten = rewritten
     self.lookups = lookups
+    self.invariants = invariants
   }
 }
 

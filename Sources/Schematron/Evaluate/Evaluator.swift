@@ -156,12 +156,42 @@ final class DocumentRun {
       return expression
     }
 
+    /// Expressions with parts computed once per document (``CompiledSchema/invariants``).
+    var invariants: [String: InvariantHoister.Plan] = [:]
+
     func compiled(_ source: String) throws -> XPathExpression {
       if let cached = expressions[source] { return cached }
-      let expression = try XPathExpression(rewritten[source] ?? source)
+      let expression: XPathExpression
+      if let plan = invariants[source] {
+        expression = try XPathExpression(instantiate(plan).description)
+      } else {
+        expression = try XPathExpression(rewritten[source] ?? source)
+      }
       expressions[source] = expression
       return expression
     }
+
+    /// `plan` with its invariant parts evaluated on this document, at its document node; a
+    /// part that fails or has no exact literal stays as written (and fails, if it does, where
+    /// it is evaluated, as it would have).
+    ///
+    /// The parts are computed under a budget of their own (a tenth of the document's), not
+    /// charged to the document's: whichever thread computes them, and however often, the
+    /// budget runs out at the same place as when every expression is evaluated as written.
+    private func instantiate(_ plan: InvariantHoister.Plan) -> XPathSyntax {
+      let root = context.document.documentNode
+      let budget = operationLimit == 0 ? 0 : max(1, operationLimit / 10)
+      let literals = plan.parts.map { part -> XPathSyntax? in
+        guard let expression = try? XPathExpression(part.description),
+          let value = try? context.evaluate(expression, at: root, separateBudget: budget)
+        else { return nil }
+        return InvariantHoister.literal(for: value)
+      }
+      return InvariantHoister.instantiate(plan, literals: literals)
+    }
+
+    /// The document's operation budget (``Evaluator/Options/operationLimit``).
+    var operationLimit: UInt = 0
   }
 
   init(schema: CompiledSchema, document: Document, options: Evaluator.Options) {
@@ -197,6 +227,8 @@ final class DocumentRun {
     }
     for (name, value) in globals { _ = session.bind(name, value) }
     session.rewritten = schema.rewritten
+    session.invariants = schema.invariants
+    session.operationLimit = options.operationLimit
     if !schema.lookups.isEmpty {
       context.bind(prefix: LookupOptimizer.prefix, to: LookupOptimizer.namespace)
       context.register(function: QualifiedName("lookup", namespace: LookupOptimizer.namespace)) {
