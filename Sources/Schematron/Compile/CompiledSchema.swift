@@ -39,8 +39,9 @@ public struct CompiledSchema: Sendable {
     ///
     /// Default true; false evaluates every expression as written.
     public var optimizeLookups: Bool
-    /// Compute the parts of expressions that depend only on the document once per document
-    /// (see `InvariantHoister`). Default true.
+    /// Compute document-wide parts of expressions once per document (`InvariantHoister`).
+    ///
+    /// Default true; false evaluates them wherever they occur.
     public var hoistInvariants: Bool
 
     /// Creates options.
