@@ -4,9 +4,9 @@ import TestSupport
 import Testing
 import XMLCore
 
-/// The element index and the lookup indexes must never change a result: every built-in pack
-/// gives the same findings with them and with plain libxml2 evaluation, on every sample and on
-/// every example of every pack (passing and failing ones).
+/// The element index, the lookup indexes and the parts computed once per document must never
+/// change a result: every built-in pack gives the same findings with them and with plain libxml2
+/// evaluation, on every sample and on every example of every pack (passing and failing ones).
 @Suite("Built-in packs: indexed and plain evaluation agree")
 struct IndexedEvaluationTests {
   static func documents(for pack: String) -> [String] {
@@ -41,7 +41,7 @@ struct IndexedEvaluationTests {
         contentsOfFile: path,
         options: .init(
           parameters: ["as-of": .string("")], vocabularies: rules.categories.engineVocabularies,
-          optimizeLookups: optimize),
+          optimizeLookups: optimize, hoistInvariants: optimize),
         loaderOptions: loader)
     }
     let indexed = try compile(true)
