@@ -58,7 +58,10 @@ enum InputReader {
     }
     if bytes.count == size {
       // The file may have grown since fstat: whatever follows is read as a stream.
-      let rest = try readAll(fileDescriptor: fd, name: path, limit: limit - size, sizeHint: 0)
+      let rest = try readAll(fileDescriptor: fd, name: path, limit: limit, sizeHint: 0)
+      if size + rest.count > limit {
+        throw XMLError(kind: .limit, message: "input is larger than the limit of \(limit) bytes", location: location)
+      }
       if !rest.isEmpty { bytes += rest }
     }
     return bytes

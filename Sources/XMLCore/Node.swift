@@ -37,6 +37,10 @@ public struct Node: Hashable {
     return Node(document: view, pointer: pointer, namespaceBinding: namespaceBinding)
   }
 
+  /// Whether the node is in `document`'s tree (reached through it or through another view of
+  /// the same tree).
+  public func belongs(to document: Document) -> Bool { self.document.pointer == document.pointer }
+
   /// Whether both denote the same node.
   public static func == (lhs: Node, rhs: Node) -> Bool {
     lhs.pointer == rhs.pointer && lhs.namespaceBinding == rhs.namespaceBinding

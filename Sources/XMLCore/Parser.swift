@@ -53,7 +53,8 @@ enum Parser {
       ctxt.pointee._private = Unmanaged.passUnretained(builder).toOpaque()
       return bytes.withUnsafeBufferPointer { buffer in
         builder.original = buffer
-        defer { builder.original = nil }
+        builder.mainContext = ctxt
+        defer { (builder.original, builder.mainContext) = (nil, nil) }
         return buffer.withMemoryRebound(to: CChar.self) { chars in
           xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), url, nil, options)
         }
@@ -92,8 +93,10 @@ final class TreeBuilder {
   /// One frame per open element: how many children of each local name were seen, in any
   /// namespace and in none (see ``Node/path`` for why both).
   var siblingCounts: [SiblingCounter] = [SiblingCounter()]
-  /// The input being parsed, as given (see `startTagPosition`).
+  /// The input being parsed, as given, and the parser context reading it (entities are parsed
+  /// by contexts of their own); see `startTagPosition`.
   var original: UnsafeBufferPointer<UInt8>?
+  var mainContext: xmlParserCtxtPtr?
   /// The element index, filled as elements start (in document order).
   var indexBuilder = ElementIndex.Builder()
   /// Characters that entity references in content stand for, in total.
@@ -266,10 +269,11 @@ final class TreeBuilder {
     let endColumn = Int(input.pointee.col)
     var start = base
     var p = cur
-    // Whether `start` is the beginning of the document (so that reaching it ends line 1).
-    var complete = input.pointee.consumed == 0
+    // Whether `start` is the beginning of the document (so that reaching it ends line 1): only
+    // for the input as given; libxml2's converted buffer may start where an encoding was declared.
+    var complete = false
     let offset = Int(input.pointee.consumed) + (cur - base)
-    if let original, let first = original.baseAddress, ctxt.pointee.inputNr == 1,
+    if let original, let first = original.baseAddress, ctxt == mainContext, ctxt.pointee.inputNr == 1,
       input.pointee.buf?.pointee.encoder == nil, offset <= original.count
     {
       start = first

@@ -101,8 +101,13 @@ public final class XPathContext {
   private var functions: [QualifiedName: XPathFunction] = [:]
   /// Lookups answered from attribute indexes (``register(indexedLookup:_:)``).
   fileprivate var indexedLookups: [QualifiedName: (String) throws -> AttributeIndex?] = [:]
-  /// Index name → its table, or `nil` when the lookup falls back to Swift for it.
-  fileprivate var resolvedTables: [String: (table: AttributeTable, selection: AttributeIndex.Selection)?] = [:]
+  /// Function and index name → its table, or `nil` when the lookup falls back to Swift for it.
+  fileprivate var resolvedTables: [IndexedTableKey: (table: AttributeTable, selection: AttributeIndex.Selection)?] =
+    [:]
+  fileprivate struct IndexedTableKey: Hashable {
+    var function: QualifiedName
+    var index: String
+  }
   /// The functions last resolved by the C strings of a call, checked by content on every hit:
   /// spares building two Swift strings and hashing them on every call of an extension function.
   fileprivate var resolvedCalls: [ResolvedCallKey: (name: [UInt8], uri: [UInt8], function: XPathFunction)] = [:]
@@ -200,11 +205,13 @@ public final class XPathContext {
 
   /// The table `resolve` gives for `index`, asked once per index name.
   fileprivate func indexedTable(
-    _ resolve: (String) throws -> AttributeIndex?, index: String
+    _ resolve: (String) throws -> AttributeIndex?, function: QualifiedName, index: String
   ) -> (table: AttributeTable, selection: AttributeIndex.Selection)? {
-    if let known = resolvedTables[index] { return known }
+    // Two functions may use the same index names (`key('0', …)` and the optimizer's lookups).
+    let cacheKey = IndexedTableKey(function: function, index: index)
+    if let known = resolvedTables[cacheKey] { return known }
     let resolved = (try? resolve(index)).flatMap { $0 }.map { ($0.table, $0.selection) }
-    resolvedTables[index] = resolved
+    resolvedTables[cacheKey] = resolved
     return resolved
   }
 
@@ -506,9 +513,13 @@ private let indexedLookupTrampoline: xmlXPathFunction = { parser, arity in
   if arity == 2, parser.pointee.valueNr >= 2, let stack = parser.pointee.valueTab,
     let value = stack[Int(parser.pointee.valueNr) - 1], let index = stack[Int(parser.pointee.valueNr) - 2],
     index.pointee.type == XPATH_STRING, let indexName = index.pointee.stringval,
-    let resolve = owner.indexedLookups[
-      QualifiedName(String(cString: name), namespace: context.pointee.functionURI.map { String(cString: $0) } ?? "")],
-    let (table, selection) = owner.indexedTable(resolve, index: String(cString: indexName)),
+    case let function = QualifiedName(
+      String(cString: name), namespace: context.pointee.functionURI.map { String(cString: $0) } ?? ""),
+    let resolve = owner.indexedLookups[function],
+    // The index is of this context's document: a context node elsewhere (in a `let` fragment,
+    // a `document()`) is left to the Swift function.
+    context.pointee.node.map({ $0.pointee.doc == owner.document.pointer }) ?? true,
+    let (table, selection) = owner.indexedTable(resolve, function: function, index: String(cString: indexName)),
     let keep = siblingFilter(selection, context: context.pointee.node),
     let key = lookupString(value)
   {

@@ -36,7 +36,30 @@ extension XPathSyntax.NodeTest: CustomStringConvertible {
     case .anyInNamespace(let prefix): return "\(prefix):*"
     case .name(let name): return name.description
     case .type(let type, let argument):
-      return argument.map { "\(type)('\($0)')" } ?? "\(type)()"
+      return argument.map { $0.contains("'") ? "\(type)(\"\($0)\")" : "\(type)('\($0)')" } ?? "\(type)()"
     }
+  }
+}
+
+extension XPathSyntax {
+  /// Whether ``description`` states the expression exactly, so that it may be compiled in its
+  /// place: every number prints as a decimal that reads back as the same value, and no string
+  /// holds both kinds of quote.
+  public var printsFaithfully: Bool {
+    var faithful = true
+    func check(_ string: String) {
+      if string.contains("'") && string.contains("\"") { faithful = false }
+    }
+    visit { node in
+      switch node {
+      case .number(let value):
+        if value.isNaN || value.isInfinite || Double(XPathValue.format(value)) != value { faithful = false }
+      case .literal(let string): check(string)
+      case .path(_, let steps), .filtered(_, _, let steps):
+        for step in steps { if case .type(_, let argument?) = step.test { check(argument) } }
+      default: break
+      }
+    }
+    return faithful
   }
 }

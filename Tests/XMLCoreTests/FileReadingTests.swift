@@ -123,4 +123,15 @@ struct FileReadingTests {
       #expect(found == expected, "\(encoding)")
     }
   }
+
+  /// After a declared encoding libxml2 reads a converted buffer: a tag spanning lines on line 1
+  /// gets its line and either its column or 0 ("unknown"), never a wrong column.
+  @Test func declaredEncodingNeverGivesAWrongColumn() throws {
+    let bytes = Array("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r\n a=\"1\"><e\n/></r>".utf8)
+    let document = try Document(bytes: bytes)
+    let elements = try XPathContext(document: document).evaluate("//*").nodes
+    #expect(elements.map(\.line) == [1, 2])
+    #expect([0, 44].contains(elements[0].column))
+    #expect([0, 8].contains(elements[1].column))
+  }
 }

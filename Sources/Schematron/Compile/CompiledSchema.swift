@@ -229,7 +229,8 @@ public struct CompiledSchema: Sendable {
     var lookups: [LookupOptimizer.Lookup] = []
     var rewritten: [String: String] = [:]
     if options.optimizeLookups {
-      for (source, syntax) in checker.parsed.sorted(by: { $0.key < $1.key }) {
+      // A rewritten expression is compiled from its printed form: only where that is exact.
+      for (source, syntax) in checker.parsed.sorted(by: { $0.key < $1.key }) where syntax.printsFaithfully {
         if let optimized = LookupOptimizer.rewrite(syntax, lookups: &lookups) {
           rewritten[source] = optimized.description
         }
@@ -237,7 +238,7 @@ public struct CompiledSchema: Sendable {
     }
     var invariants: [String: InvariantHoister.Plan] = [:]
     if options.hoistInvariants {
-      for (source, syntax) in checker.parsed {
+      for (source, syntax) in checker.parsed where syntax.printsFaithfully {
         let evaluated = rewritten[source].flatMap { try? XPathSyntax.parse($0) } ?? syntax
         invariants[source] = InvariantHoister.plan(evaluated)
       }

@@ -30,6 +30,12 @@ enum InvariantHoister {
 
   /// The plan for `syntax`, or `nil` when it has no invariant part worth computing once.
   static func plan(_ syntax: XPathSyntax) -> Plan? {
+    // The placeholders must not stand for a variable of the schema's own.
+    var ownInternalVariable = false
+    syntax.visit {
+      if case .variable(let name) = $0, name.prefix == LookupOptimizer.prefix { ownInternalVariable = true }
+    }
+    if ownInternalVariable { return nil }
     var parts: [XPathSyntax] = []
     let template = hoist(syntax, parts: &parts)
     return parts.isEmpty ? nil : Plan(template: template, parts: parts)

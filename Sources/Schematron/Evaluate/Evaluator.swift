@@ -693,6 +693,11 @@ final class DocumentRun {
   func lookup(_ call: XPathFunctionCall, in session: Session) throws -> XPathValue {
     let number = Int(call.arguments[0].numberValue)
     let lookup = schema.lookups[number]
+    if let node = call.contextNode, !node.belongs(to: session.context.document) {
+      // The indexes are of the session's document; elsewhere (a `let` fragment, a `document()`)
+      // the expression is evaluated as written.
+      return try session.context.evaluate(XPathExpression(lookup.original), at: node)
+    }
     let strings: [String]
     switch call.arguments[1] {
     case .nodeSet(let nodes): strings = nodes.map(\.stringValue)
