@@ -166,11 +166,11 @@ extension ElementPath.Test {
     if anyNamespace { return true }
     let href = ns?.pointee.href
     if let namespace {
-      guard let href, xmlStrEqual(href, namespace) != 0 else { return false }
+      guard let href, cStringEquals(href, namespace) else { return false }
     } else if href != nil {
       return false
     }
-    if let localName { return xmlStrEqual(name, localName) != 0 }
+    if let localName { return name != nil && cStringEquals(name, localName) }
     return true
   }
 }
@@ -183,6 +183,12 @@ extension Document {
   /// about a node whose other steps already fail. Evaluation order: the last step's candidates
   /// from the index, then their ancestors, innermost first.
   public func select(_ path: ElementPath, where filter: (Int, Node) throws -> Bool) rethrows -> [Node] {
+    try selectPointers(path) { step, pointer in try filter(step, Node(document: self, pointer: pointer)) }
+      .map { Node(document: self, pointer: $0) }
+  }
+
+  /// ``select(_:where:)`` without wrapping each node: for the indexes built from its answer.
+  func selectPointers(_ path: ElementPath, where filter: (Int, xmlNodePtr) throws -> Bool) rethrows -> [xmlNodePtr] {
     guard let last = path.steps.last else { return [] }
     let index = elementIndex()
     let candidates = index.elements(last)
@@ -190,7 +196,7 @@ extension Document {
     let steps = path.steps
     let filtered = steps.indices.map { path.filtered.contains($0) }
     let lastStep = steps.count - 1
-    var result: [Node] = []
+    var result: [xmlNodePtr] = []
     result.reserveCapacity(path.attribute == nil && path.filtered.isEmpty ? candidates.count : 0)
     candidates: for candidate in candidates {
       var node = candidate
@@ -199,7 +205,7 @@ extension Document {
         if step != lastStep {
           guard ElementIndex.matches(node, steps[step]) else { continue candidates }
         }
-        if filtered[step], try !filter(step, Node(document: self, pointer: node)) {
+        if filtered[step], try !filter(step, node) {
           continue candidates
         }
         guard let parent = node.pointee.parent else { continue candidates }
@@ -211,14 +217,14 @@ extension Document {
         step -= 1
       }
       guard let attribute = path.attribute else {
-        result.append(Node(document: self, pointer: candidate))
+        result.append(candidate)
         continue
       }
       var property = candidate.pointee.properties
       while let current = property {
         let pointer = UnsafeMutableRawPointer(current).assumingMemoryBound(to: xmlNode.self)
         if attribute.anyNamespace || attributeMatches(current, attribute) {
-          result.append(Node(document: self, pointer: pointer))
+          result.append(pointer)
         }
         property = current.pointee.next
       }
@@ -325,7 +331,7 @@ extension Document {
           !path.absolute || node.pointee.parent?.pointee.type == XML_DOCUMENT_NODE
         }
       } else {
-        elements += select(path) { _, _ in true }.map(\.pointer)
+        elements += selectPointers(path) { _, _ in true }
       }
     }
     if paths.count > 1 {

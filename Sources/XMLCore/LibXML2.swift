@@ -1,6 +1,33 @@
 internal import CLibXML2
 import Foundation
 
+/// Whether the C string `text` (`nil`: empty) spells exactly `bytes`, without allocating.
+///
+/// Passing a Swift `String` where libxml2 wants a `const xmlChar *` copies it into a new C string
+/// on every call; hot paths compare with this instead. A NUL in `text` ends it: it is never read
+/// past its terminator.
+@inline(__always)
+func cStringEquals(_ text: UnsafePointer<xmlChar>?, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+  guard let text else { return bytes.isEmpty }
+  for index in 0..<bytes.count where text[index] != bytes[index] || text[index] == 0 { return false }
+  return text[bytes.count] == 0
+}
+
+/// Whether the C string `text` spells exactly `string` (see the other overload).
+@inline(__always)
+func cStringEquals(_ text: UnsafePointer<xmlChar>?, _ string: String) -> Bool {
+  string.withUTF8Bytes { cStringEquals(text, $0) }
+}
+
+extension String {
+  /// Calls `body` with the string's UTF-8 bytes, contiguous and without copying a native string.
+  @inline(__always)
+  func withUTF8Bytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    var copy = self
+    return try copy.withUTF8(body)
+  }
+}
+
 /// Process-wide libxml2 set-up.
 ///
 /// The only place that touches libxml2's global state.

@@ -108,6 +108,13 @@ public final class XPathContext {
     var function: QualifiedName
     var index: String
   }
+  /// The last table ``indexedTable(name:uri:index:)`` answered, with the addresses of the
+  /// function's C strings it was asked with.
+  fileprivate var lastIndexedTable:
+    (
+      name: UnsafeRawPointer, uri: UnsafeRawPointer?, key: IndexedTableKey,
+      resolved: (table: AttributeTable, selection: AttributeIndex.Selection)?
+    )?
   /// The functions last resolved by the C strings of a call, checked by content on every hit:
   /// spares building two Swift strings and hashing them on every call of an extension function.
   fileprivate var resolvedCalls: [ResolvedCallKey: (name: [UInt8], uri: [UInt8], function: XPathFunction)] = [:]
@@ -203,15 +210,33 @@ public final class XPathContext {
     indexedLookups[name] = resolve
   }
 
-  /// The table `resolve` gives for `index`, asked once per index name.
+  /// The table of the indexed lookup `name` (a function's C strings) for the index named
+  /// `index`; `nil` when the function is not an indexed lookup or the call falls back to Swift.
+  ///
+  /// The last answer is kept by the C strings' addresses and checked by content, so that the
+  /// calls of one rule, which ask for the same index, build no Swift string and hash nothing.
   fileprivate func indexedTable(
-    _ resolve: (String) throws -> AttributeIndex?, function: QualifiedName, index: String
+    name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?, index: UnsafePointer<xmlChar>
   ) -> (table: AttributeTable, selection: AttributeIndex.Selection)? {
+    if let last = lastIndexedTable, last.name == UnsafeRawPointer(name), last.uri == uri.map(UnsafeRawPointer.init),
+      last.key.function.localName.withUTF8Bytes({ cStringEquals(name, $0) }),
+      last.key.function.namespace.withUTF8Bytes({ cStringEquals(uri, $0) }),
+      last.key.index.withUTF8Bytes({ cStringEquals(index, $0) })
+    {
+      return last.resolved
+    }
+    let function = QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? "")
+    guard let resolve = indexedLookups[function] else { return nil }
     // Two functions may use the same index names (`key('0', …)` and the optimizer's lookups).
-    let cacheKey = IndexedTableKey(function: function, index: index)
-    if let known = resolvedTables[cacheKey] { return known }
-    let resolved = (try? resolve(index)).flatMap { $0 }.map { ($0.table, $0.selection) }
-    resolvedTables[cacheKey] = resolved
+    let key = IndexedTableKey(function: function, index: String(cString: index))
+    let resolved: (table: AttributeTable, selection: AttributeIndex.Selection)?
+    if let known = resolvedTables[key] {
+      resolved = known
+    } else {
+      resolved = (try? resolve(key.index)).flatMap { $0 }.map { ($0.table, $0.selection) }
+      resolvedTables[key] = resolved
+    }
+    lastIndexedTable = (UnsafeRawPointer(name), uri.map(UnsafeRawPointer.init), key, resolved)
     return resolved
   }
 
@@ -412,7 +437,9 @@ public final class XPathContext {
   /// The function named by libxml2's C strings for the call in progress.
   fileprivate func resolveCall(name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?) -> XPathFunction? {
     let key = ResolvedCallKey(name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init))
-    if let cached = resolvedCalls[key], Self.equal(name, cached.name), Self.equal(uri, cached.uri) {
+    if let cached = resolvedCalls[key], cached.name.withUnsafeBufferPointer({ cStringEquals(name, $0) }),
+      cached.uri.withUnsafeBufferPointer({ cStringEquals(uri, $0) })
+    {
       return cached.function
     }
     let local = String(cString: name)
@@ -420,14 +447,6 @@ public final class XPathContext {
     guard let function = functions[QualifiedName(local, namespace: namespace)] else { return nil }
     resolvedCalls[key] = (Array(local.utf8), Array(namespace.utf8), function)
     return function
-  }
-
-  private static func equal(_ text: UnsafePointer<xmlChar>?, _ bytes: [UInt8]) -> Bool {
-    guard let text else { return bytes.isEmpty }
-    return bytes.withUnsafeBufferPointer { buffer in
-      for index in 0..<buffer.count where text[index] != buffer[index] { return false }
-      return text[buffer.count] == 0
-    }
   }
 
   fileprivate func lookupVariable(_ name: QualifiedName) -> xmlXPathObjectPtr? {
@@ -513,13 +532,10 @@ private let indexedLookupTrampoline: xmlXPathFunction = { parser, arity in
   if arity == 2, parser.pointee.valueNr >= 2, let stack = parser.pointee.valueTab,
     let value = stack[Int(parser.pointee.valueNr) - 1], let index = stack[Int(parser.pointee.valueNr) - 2],
     index.pointee.type == XPATH_STRING, let indexName = index.pointee.stringval,
-    case let function = QualifiedName(
-      String(cString: name), namespace: context.pointee.functionURI.map { String(cString: $0) } ?? ""),
-    let resolve = owner.indexedLookups[function],
     // The index is of this context's document: a context node elsewhere (in a `let` fragment,
     // a `document()`) is left to the Swift function.
     context.pointee.node.map({ $0.pointee.doc == owner.document.pointer }) ?? true,
-    let (table, selection) = owner.indexedTable(resolve, function: function, index: String(cString: indexName)),
+    let (table, selection) = owner.indexedTable(name: name, uri: context.pointee.functionURI, index: indexName),
     let keep = siblingFilter(selection, context: context.pointee.node),
     let key = lookupString(value)
   {

@@ -166,3 +166,40 @@ struct DocumentTests {
     #expect(weakDocument == nil)
   }
 }
+
+@Suite("Element paths: name tests compare whole names")
+struct ElementPathNameTests {
+  /// Names and namespace URIs that are prefixes or extensions of each other must not match.
+  static let xml = """
+    <r xmlns="urn:a" xmlns:ab="urn:ab" xmlns:x="urn:a">
+      <facility id="1"/><facilityRef id="2"/><facilit id="3"/>
+      <ab:facility id="4"/><x:facility id="5" x:id="6"/>
+      <n xmlns=""><facility id="7"/></n>
+    </r>
+    """
+
+  @Test func exactNamesAndNamespaces() throws {
+    let document = try Document(string: Self.xml)
+    func ids(_ namespace: String?, _ local: String?) -> [String] {
+      let path = ElementPath(absolute: false, steps: [.init(namespace: namespace, localName: local)])
+      return document.select(path) { _, _ in true }.compactMap { $0.attribute("id") }
+    }
+    #expect(ids("urn:a", "facility") == ["1", "5"])
+    #expect(ids("urn:ab", "facility") == ["4"])
+    #expect(ids(nil, "facility") == ["7"])
+    #expect(ids("urn:", "facility") == [])
+    #expect(ids("urn:a", "facilityRe") == [])
+    #expect(ids("urn:a", nil) == ["1", "2", "3", "5"])
+    // An attribute test in a namespace against unprefixed attributes of the same local name.
+    let attributePath = ElementPath(
+      absolute: false, steps: [.init(namespace: "urn:a", localName: "facility")],
+      attribute: .init(namespace: "urn:a", localName: "id"))
+    #expect(document.select(attributePath) { _, _ in true }.map(\.stringValue) == ["6"])
+    let index = document.attributeIndex(
+      of: ElementPath(absolute: false, steps: [.init(namespace: "urn:a", localName: "facility")]),
+      attribute: .init(namespace: nil, localName: "id"))
+    #expect(index["5"].count == 1)
+    #expect(index["6"].isEmpty)
+    #expect(index["4"].isEmpty)
+  }
+}
