@@ -131,6 +131,51 @@ public indirect enum XPathSyntax: Hashable, Sendable {
     case .literal, .number, .variable: break
     }
   }
+
+  /// How far ``rewritten(in:_:)`` descends into an expression.
+  public enum RewriteScope: Sendable {
+    /// Into every sub-expression: operands, arguments, union members, filter primaries and the
+    /// predicates of every step.
+    case everywhere
+    /// Into the operands of operators and the arguments of function calls only: the parts
+    /// evaluated at the expression's own context node, never into unions, paths, filter
+    /// expressions or predicates.
+    case operands
+  }
+
+  /// The expression with sub-expressions replaced, top down.
+  ///
+  /// `replacement` is asked about this node first. When it answers, its answer takes the
+  /// node's place as it is (to rewrite inside it, the closure calls `rewritten` itself);
+  /// otherwise the node's children within `scope` are rewritten the same way, left to right,
+  /// and the node is rebuilt around them. Literals, numbers and variables have no children.
+  public func rewritten(
+    in scope: RewriteScope = .everywhere, _ replacement: (XPathSyntax) throws -> XPathSyntax?
+  ) rethrows -> XPathSyntax {
+    if let replaced = try replacement(self) { return replaced }
+    func recurse(_ child: XPathSyntax) throws -> XPathSyntax { try child.rewritten(in: scope, replacement) }
+    func recurse(_ steps: [Step]) throws -> [Step] {
+      try steps.map { Step(axis: $0.axis, test: $0.test, predicates: try $0.predicates.map(recurse)) }
+    }
+    switch self {
+    case .binary(let op, let lhs, let rhs):
+      let left = try recurse(lhs)
+      return .binary(op, left, try recurse(rhs))
+    case .negate(let operand): return .negate(try recurse(operand))
+    case .function(let name, let arguments): return .function(name, try arguments.map(recurse))
+    case .union, .path, .filtered, .literal, .number, .variable: break
+    }
+    guard scope == .everywhere else { return self }
+    switch self {
+    case .union(let parts): return .union(try parts.map(recurse))
+    case .path(let absolute, let steps): return .path(absolute: absolute, steps: try recurse(steps))
+    case .filtered(let primary, let predicates, let steps):
+      let newPrimary = try recurse(primary)
+      let newPredicates = try predicates.map(recurse)
+      return .filtered(primary: newPrimary, predicates: newPredicates, steps: try recurse(steps))
+    case .binary, .negate, .function, .literal, .number, .variable: return self
+    }
+  }
 }
 
 // MARK: - Lexer

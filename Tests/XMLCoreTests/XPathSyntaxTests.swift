@@ -49,6 +49,32 @@ struct XPathSyntaxTests {
     #expect(steps.first?.test == .name(.init(prefix: nil, local: "a-b")))
   }
 
+  @Test func rewritingReplacesTopDownWithinTheScope() throws {
+    let syntax = try XPathSyntax.parse("concat($a, f($a)) = $a or count(x[$a] | $a/y) > -$a")
+    var seen: [String] = []
+    func renameA(_ node: XPathSyntax) -> XPathSyntax? {
+      seen.append(node.description)
+      guard case .variable(let name) = node, name.local == "a" else { return nil }
+      return .literal("A")
+    }
+    // Everywhere: predicates, union members and filter primaries too.
+    let everywhere = syntax.rewritten(renameA)
+    #expect(everywhere == (try XPathSyntax.parse("concat('A', f('A')) = 'A' or count(x['A'] | 'A'/y) > -'A'")))
+    // Operands only: not inside the union (a path and a filter expression).
+    let operands = syntax.rewritten(in: .operands, renameA)
+    #expect(operands == (try XPathSyntax.parse("concat('A', f('A')) = 'A' or count(x[$a] | $a/y) > -'A'")))
+    // A replacement is taken as it is: nothing inside it is asked about; order is left to right.
+    seen = []
+    let replaced = syntax.rewritten { node in
+      seen.append(node.description)
+      if case .function(let name, _) = node, name.local == "concat" { return .number(1) }
+      return nil
+    }
+    #expect(replaced == (try XPathSyntax.parse("1 = $a or count(x[$a] | $a/y) > -$a")))
+    #expect(!seen.contains("$a") || seen.firstIndex(of: "$a")! > seen.firstIndex(of: "concat($a, f($a))")!)
+    #expect(!seen.contains("f($a)"))
+  }
+
   @Test func staticFacts() throws {
     let syntax = try XPathSyntax.parse("count(d:f[@id = $v:x]) = f:n(key('k', @r), $y) and e:*")
     #expect(syntax.prefixes == ["d", "v", "f", "e"])

@@ -72,18 +72,13 @@ enum InvariantHoister {
 
   // MARK: - Finding the parts
 
-  /// Replaces the maximal invariant parts of `node` found at the expression's own level.
+  /// Replaces the maximal invariant parts of `node` found at the expression's own level
+  /// (predicates and steps are evaluated at other context nodes, possibly of other documents).
   private static func hoist(_ node: XPathSyntax, parts: inout [XPathSyntax]) -> XPathSyntax {
-    if isInvariant(node), isAtomic(node), containsAbsolutePath(node) {
-      parts.append(node)
+    node.rewritten(in: .operands) { candidate in
+      guard isInvariant(candidate), isAtomic(candidate), containsAbsolutePath(candidate) else { return nil }
+      parts.append(candidate)
       return .variable(placeholder(parts.count - 1))
-    }
-    switch node {
-    case .binary(let op, let lhs, let rhs): return .binary(op, hoist(lhs, parts: &parts), hoist(rhs, parts: &parts))
-    case .negate(let operand): return .negate(hoist(operand, parts: &parts))
-    case .function(let name, let arguments): return .function(name, arguments.map { hoist($0, parts: &parts) })
-    // Predicates and steps are evaluated at other context nodes (possibly of other documents).
-    case .union, .path, .filtered, .literal, .number, .variable: return node
     }
   }
 
@@ -148,17 +143,13 @@ enum InvariantHoister {
     return found
   }
 
-  /// `node` with every variable that `replacement` answers replaced.
+  /// `node` with every variable at its own level that `replacement` answers replaced.
   private static func substitute(
     _ node: XPathSyntax, _ replacement: (XPathSyntax.Name) -> XPathSyntax?
   ) -> XPathSyntax {
-    func recurse(_ child: XPathSyntax) -> XPathSyntax { substitute(child, replacement) }
-    switch node {
-    case .variable(let name): return replacement(name) ?? node
-    case .binary(let op, let lhs, let rhs): return .binary(op, recurse(lhs), recurse(rhs))
-    case .negate(let operand): return .negate(recurse(operand))
-    case .function(let name, let arguments): return .function(name, arguments.map(recurse))
-    case .union, .path, .filtered, .literal, .number: return node
+    node.rewritten(in: .operands) { candidate in
+      guard case .variable(let name) = candidate else { return nil }
+      return replacement(name)
     }
   }
 }

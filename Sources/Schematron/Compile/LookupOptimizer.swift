@@ -46,7 +46,8 @@ enum LookupOptimizer {
   }
 
   private static func transform(_ node: XPathSyntax, lookups: inout [Lookup], changed: inout Bool) -> XPathSyntax {
-    if let (lookup, value, others) = match(node) {
+    node.rewritten { candidate in
+      guard let (lookup, value, others) = match(candidate) else { return nil }
       let index: Int
       if let existing = lookups.firstIndex(of: lookup) {
         index = existing
@@ -64,20 +65,6 @@ enum LookupOptimizer {
       // The other predicates are filters (never positional), so they may run on the lookup's answer.
       return .filtered(
         primary: call, predicates: others.map { transform($0, lookups: &lookups, changed: &changed) }, steps: [])
-    }
-    func recurse(_ child: XPathSyntax) -> XPathSyntax { transform(child, lookups: &lookups, changed: &changed) }
-    func recurseSteps(_ steps: [XPathSyntax.Step]) -> [XPathSyntax.Step] {
-      steps.map { .init(axis: $0.axis, test: $0.test, predicates: $0.predicates.map(recurse)) }
-    }
-    switch node {
-    case .binary(let op, let lhs, let rhs): return .binary(op, recurse(lhs), recurse(rhs))
-    case .negate(let operand): return .negate(recurse(operand))
-    case .union(let parts): return .union(parts.map(recurse))
-    case .path(let absolute, let steps): return .path(absolute: absolute, steps: recurseSteps(steps))
-    case .filtered(let primary, let predicates, let steps):
-      return .filtered(primary: recurse(primary), predicates: predicates.map(recurse), steps: recurseSteps(steps))
-    case .function(let name, let arguments): return .function(name, arguments.map(recurse))
-    case .literal, .number, .variable: return node
     }
   }
 

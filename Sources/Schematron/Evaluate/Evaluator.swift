@@ -708,14 +708,15 @@ final class DocumentRun {
     }
     let index = try lookupIndex(number, in: session)
     if let axis = lookup.siblingAxis {
+      // Every element of that name is indexed; keep the context's earlier or later siblings,
+      // as the native lookup does (XPathContext's sibling filter).
       guard let context = call.contextNode, let position = context.documentPosition, let parent = context.parent
       else {
         return try session.context.evaluate(XPathExpression(lookup.original), at: call.contextNode)
       }
-      let prefix = parent.stableID + "\u{0}"
       let before = axis == "preceding-sibling"
-      let nodes = strings.flatMap { index[prefix + $0] }.filter { node in
-        guard let other = node.documentPosition else { return false }
+      let nodes = strings.flatMap { index[$0] }.filter { node in
+        guard node.parent == parent, let other = node.documentPosition else { return false }
         return before ? other < position : other > position
       }
       return .nodeSet(strings.count == 1 ? nodes : session.context.documentOrder(nodes))
@@ -748,7 +749,7 @@ final class DocumentRun {
     if let index = session.lookupIndexes[number] { return index }
     let lookup = schema.lookups[number]
     let namespace = lookup.attribute.prefix.flatMap { schema.namespaces[$0] }
-    if lookup.siblingAxis == nil, let shared = sharedLookupIndex(number, in: session) {
+    if let shared = sharedLookupIndex(number, in: session) {
       let index = KeyIndex(shared: shared)
       session.lookupIndexes[number] = index
       return index
@@ -758,12 +759,7 @@ final class DocumentRun {
     var index: [String: [Node]] = [:]
     for node in nodes {
       if let value = node.attribute(lookup.attribute.local, namespace: namespace) {
-        if lookup.siblingAxis != nil {
-          // Grouped by parent: siblings share it.
-          index[(node.parent?.stableID ?? "") + "\u{0}" + value, default: []].append(node)
-        } else {
-          index[value, default: []].append(node)
-        }
+        index[value, default: []].append(node)
       }
     }
     let result = KeyIndex(local: index)
