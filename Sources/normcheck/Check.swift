@@ -189,6 +189,8 @@ extension Normcheck {
       configuration.profile = profile
       let inputs = CheckInput.expand(paths)
       if inputs.isEmpty { throw ConfigurationError("no *.xml files found in \(paths.joined(separator: ", "))") }
+      // One input: the process ends after reporting it, so its tree is never freed.
+      configuration.freesDocuments = inputs.count > 1
       let checker = Checker(configuration)
       var reports: [DocumentReport]
       if inputs.count == 1 {
