@@ -119,6 +119,9 @@ public final class XPathContext {
   /// spares building two Swift strings and hashing them on every call of an extension function.
   fileprivate var resolvedCalls: [ResolvedCallKey: (name: [UInt8], uri: [UInt8], function: XPathFunction)] = [:]
   private var variables: [QualifiedName: xmlXPathObjectPtr] = [:]
+  /// Variable names by the addresses of the C strings of compiled references, checked by
+  /// content on every hit: a reference builds no Swift string.
+  fileprivate var resolvedVariableNames: [ResolvedCallKey: QualifiedName] = [:]
   /// Documents other than ``document`` whose nodes may appear in values (from `document()`).
   private var otherDocuments: [UnsafeMutableRawPointer: Document] = [:]
   fileprivate let collector = ErrorCollector()
@@ -449,8 +452,18 @@ public final class XPathContext {
     return function
   }
 
-  fileprivate func lookupVariable(_ name: QualifiedName) -> xmlXPathObjectPtr? {
-    variables[name].map { xmlXPathObjectCopy($0) }
+  fileprivate func lookupVariable(name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?) -> xmlXPathObjectPtr? {
+    let key = ResolvedCallKey(name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init))
+    let qualified: QualifiedName
+    if let cached = resolvedVariableNames[key], cStringEquals(name, cached.localName),
+      cStringEquals(uri, cached.namespace)
+    {
+      qualified = cached
+    } else {
+      qualified = QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? "")
+      resolvedVariableNames[key] = qualified
+    }
+    return variables[qualified].map { xmlXPathObjectCopy($0) }
   }
 
   fileprivate func call(_ function: XPathFunction, parser: xmlXPathParserContextPtr, arity: Int) {
@@ -611,8 +624,7 @@ private let functionTrampoline: xmlXPathFunction = { parser, arity in
 private let variableLookupHook: xmlXPathVariableLookupFunc = { data, name, uri in
   guard let data, let name else { return nil }
   let context = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
-  return context.lookupVariable(
-    QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? ""))
+  return context.lookupVariable(name: name, uri: uri)
 }
 
 /// Messages for libxml2's XPath error codes, which 2.9 reports without text.
@@ -665,7 +677,8 @@ extension XPathContext {
   }
 }
 
-/// The addresses of the C strings naming a function call (see `XPathContext.resolveCall`).
+/// The addresses of the C strings naming a function call or a variable (see
+/// `XPathContext.resolveCall` and `XPathContext.lookupVariable`).
 struct ResolvedCallKey: Hashable {
   var name: UnsafeRawPointer
   var uri: UnsafeRawPointer?

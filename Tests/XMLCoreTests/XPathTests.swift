@@ -55,6 +55,26 @@ struct XPathTests {
     #expect(error.kind == .xpathEvaluation)
   }
 
+  @Test func variablesOfTheSameLocalNameInOtherNamespaces() throws {
+    context.bind(prefix: "a", to: "urn:a")
+    context.bind(prefix: "b", to: "urn:b")
+    context.bind(prefix: "ab", to: "urn:ab")
+    context.setVariable("x", .string("none"))
+    context.setVariable(QualifiedName("x", namespace: "urn:a"), .string("a"))
+    context.setVariable(QualifiedName("x", namespace: "urn:b"), .string("b"))
+    context.setVariable(QualifiedName("xy", namespace: "urn:a"), .string("a-xy"))
+    // Each compiled many times over, in turn: names are resolved by content, never by address alone.
+    let expressions = try ["$x", "$a:x", "$b:x", "$a:xy", "concat($a:x, $b:x, $x)"].map { try XPathExpression($0) }
+    for _ in 0..<3 {
+      for (expression, expected) in zip(expressions, ["none", "a", "b", "a-xy", "abnone"]) {
+        #expect(try context.evaluate(expression).stringValue == expected)
+      }
+      #expect(try context.evaluate("$a:x").stringValue == "a")
+      #expect(try context.evaluate("$b:x").stringValue == "b")
+    }
+    #expect(xmlError { _ = try context.evaluate("$ab:x") }?.kind == .xpathEvaluation)
+  }
+
   @Test func extensionFunctions() throws {
     let ns = "urn:normcheck:test-functions"
     context.bind(prefix: "f", to: ns)
