@@ -10,8 +10,9 @@ import Foundation
 /// A `Document` is not `Sendable`: parse it within one task. Once parsed it may be read by
 /// several threads at once, each through its own ``XPathContext`` (the indexes built on first
 /// use are guarded by locks), as long as nothing modifies it meanwhile: XSD validation, which
-/// records ID attributes in the tree, must finish before such readers start. Many documents
-/// may be parsed and evaluated at once on different threads.
+/// records ID attributes in the tree, must finish before such readers start unless the
+/// schema's ``XMLSchema/validationOnlyReads``. Many documents may be parsed and evaluated at
+/// once on different threads.
 public final class Document {
   let pointer: xmlDocPtr
   /// Start-tag positions and sibling indexes of the elements, indexed by `_private - 1`.

@@ -12,6 +12,16 @@ public final class XMLSchema: @unchecked Sendable {
   private let source: Document
   /// Where the schema was loaded from.
   public let sourceName: String
+  /// Whether validating a document only reads it, so that other threads may read the same
+  /// document (through their own ``XPathContext``) while it is validated.
+  ///
+  /// libxml2 writes into the document it validates in a few cases: it records attributes of
+  /// type `ID`, `IDREF` and `IDREFS` in the document's tables and marks their type, marks
+  /// `ENTITY` attributes, and may add the `xml` namespace to the document while resolving a
+  /// `QName`. This is `true` when the schema document names none of these types (nor
+  /// `ENTITIES` or `NOTATION`), under any prefix, and includes or imports no other schema
+  /// document that could: a conservative reading of the schema's own text.
+  public let validationOnlyReads: Bool
 
   /// Loads the schema in the file at `path`.
   public convenience init(contentsOfFile path: String, limits: ParseLimits = .default) throws {
@@ -59,6 +69,24 @@ public final class XMLSchema: @unchecked Sendable {
       throw first
     }
     self.schema = compiled
+    self.validationOnlyReads = Self.onlyReads(document)
+  }
+
+  /// See ``validationOnlyReads``.
+  private static func onlyReads(_ source: Document) -> Bool {
+    let context = XPathContext(document: source, namespaces: ["xs": "http://www.w3.org/2001/XMLSchema"])
+    guard
+      let other = try? context.evaluate("boolean(//xs:include | //xs:import | //xs:redefine | //xs:override)"),
+      !other.booleanValue,
+      let references = try? context.evaluate("//xs:*/@type | //xs:*/@base | //xs:*/@itemType | //xs:*/@memberTypes")
+    else { return false }
+    let writing: Set<Substring> = ["ID", "IDREF", "IDREFS", "ENTITY", "ENTITIES", "NOTATION", "QName"]
+    for reference in references.nodes {
+      for name in reference.stringValue.split(whereSeparator: \.isWhitespace) {
+        if writing.contains(name.split(separator: ":").last ?? name) { return false }
+      }
+    }
+    return true
   }
 
   deinit {

@@ -52,6 +52,33 @@ struct CheckerTests {
     #expect(parallel.filter(\.parsed).count == 8)
   }
 
+  /// With two threads the XSD is validated while the packs run (the declaration schema only
+  /// reads the tree it validates); the report must be the one-thread report, finding for
+  /// finding, on every sample and on generated declarations with schema errors.
+  @Test func schemaValidationAlongsideThePacksGivesTheSameReport() throws {
+    #expect(rules.schema.validationOnlyReads)
+    let packs = try RepositoryRules.packNames.map { try rules.pack($0) }
+    let checker = Checker(CheckConfiguration(packs: packs, schema: rules.schema, asOf: "2026-06-01"))
+    var inputs = CheckInput.expand([Fixtures.path("Samples")])
+    // A large sample with schema errors spread through it: every 50th facility lacks its name.
+    let large = try String(contentsOfFile: sample("xf-ferrovia-2026-large.xml"), encoding: .utf8)
+    var broken = ""
+    for (index, line) in large.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      broken += index % 50 == 0 ? line.replacingOccurrences(of: " name=\"", with: " label=\"") : String(line)
+      broken += "\n"
+    }
+    inputs.append(.bytes(name: "broken-large.xml", Data(broken.utf8)))
+    var schemaErrors = 0
+    for input in inputs {
+      let sequential = checker.check(input, threads: 1)
+      let alongside = checker.check(input, threads: 2)
+      #expect(alongside.findings == sequential.findings, "\(input.name)")
+      #expect(alongside.applicableRules == sequential.applicableRules, "\(input.name)")
+      schemaErrors += sequential.findings.filter { $0.ruleID == "NC-XSD" }.count
+    }
+    #expect(schemaErrors > 10)
+  }
+
   @Test func directoryExpansionIsRecursiveSortedAndXMLOnly() throws {
     let inputs = CheckInput.expand([Fixtures.path("Samples")]).map(\.name)
     #expect(inputs == inputs.sorted())

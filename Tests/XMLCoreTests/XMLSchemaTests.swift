@@ -57,3 +57,38 @@ struct XMLSchemaTests {
     #expect(error.message.contains("nosuch"))
   }
 }
+
+@Suite("XSD validation that only reads")
+struct ValidationOnlyReadsTests {
+  static func schema(_ body: String, prefix: String = "xs") throws -> XMLSchema {
+    let text = """
+      <\(prefix):schema xmlns:\(prefix)="http://www.w3.org/2001/XMLSchema">\(body)</\(prefix):schema>
+      """
+    return try XMLSchema(bytes: Array(text.utf8), sourceName: "t.xsd", baseURL: nil)
+  }
+
+  @Test func schemasThatNameNoWritingTypeOnlyRead() throws {
+    #expect(try Self.schema(#"<xs:element name="a" type="xs:string"/>"#).validationOnlyReads)
+    // The declaration schema (checked alongside the packs) is in CheckerTests; this fixture
+    // includes another file, whose types are not read: conservatively, no.
+    #expect(try !XMLSchema(contentsOfFile: fixture("schema.xsd")).validationOnlyReads)
+  }
+
+  @Test(arguments: [
+    #"<xs:element name="a"><xs:complexType><xs:attribute name="id" type="xs:ID"/></xs:complexType></xs:element>"#,
+    #"<xs:simpleType name="ref"><xs:restriction base="xs:IDREF"/></xs:simpleType>"#,
+    #"<xs:simpleType name="refs"><xs:list itemType="xs:IDREF"/></xs:simpleType>"#,
+    #"<xs:simpleType name="u"><xs:union memberTypes="xs:string xs:ENTITY"/></xs:simpleType>"#,
+    #"<xs:element name="q" type="xs:QName"/>"#,
+    #"<xs:import namespace="urn:other"/>"#,
+  ])
+  func schemasThatMayWriteIntoTheDocumentDoNot(body: String) throws {
+    #expect(try !Self.schema(body).validationOnlyReads)
+  }
+
+  @Test func theTypeIsRecognisedUnderAnyPrefix() throws {
+    let body =
+      #"<xsd:element name="a"><xsd:complexType><xsd:attribute name="id" type="xsd:ID"/></xsd:complexType></xsd:element>"#
+    #expect(try !Self.schema(body, prefix: "xsd").validationOnlyReads)
+  }
+}

@@ -203,8 +203,9 @@ public struct Checker: Sendable {
             "Replace the external entity by the text it should stand for; normcheck never reads files or URLs named by an input.",
           file: input.name, line: refusal.location.line, column: refusal.location.column))
     }
-    if let schema = configuration.schema {
-      let errors = schema.validate(document)
+    let budget = configuration.operationBudget(elements: document.elementCount)
+    let (schemaErrors, results) = validateAndEvaluate(document, budget: budget, threads: threads)
+    if let errors = schemaErrors {
       for error in errors.prefix(configuration.maxFindings) {
         report.findings.append(
           Finding(
@@ -222,8 +223,6 @@ public struct Checker: Sendable {
             fix: "Fix the errors listed first; they often cause the rest.", file: input.name, line: 0, column: 0))
       }
     }
-    let budget = configuration.operationBudget(elements: document.elementCount)
-    let results = evaluate(document, budget: budget, threads: threads)
     for (pack, result) in zip(configuration.packs, results) {
       report.operationCount += result.operationCount
       report.profile += result.profile.map { PackProfileEntry(pack: pack.id, entry: $0) }
@@ -277,6 +276,24 @@ public struct Checker: Sendable {
       }
     }
     return report
+  }
+
+  /// Validates `document` against the XSD (`nil` errors without one) and runs every pack.
+  ///
+  /// With several threads and a schema whose validation only reads the tree
+  /// (``XMLSchema/validationOnlyReads``), the validation runs on a thread of its own while the
+  /// packs are evaluated; otherwise it comes first. The report is the same either way.
+  private func validateAndEvaluate(
+    _ document: Document, budget: UInt, threads: Int
+  ) -> (schemaErrors: [XMLError]?, results: [ValidationResult]) {
+    guard let schema = configuration.schema else { return (nil, evaluate(document, budget: budget, threads: threads)) }
+    guard threads > 1, schema.validationOnlyReads, !configuration.packs.isEmpty else {
+      let errors = schema.validate(document)
+      return (errors, evaluate(document, budget: budget, threads: threads))
+    }
+    let validation = BackgroundValidation(schema: schema, document: document.view())
+    let results = evaluate(document, budget: budget, threads: threads)
+    return (validation.wait(), results)
   }
 
   /// Runs every pack on `document`, returning their results in pack order.
@@ -365,4 +382,31 @@ private final class PackQueue: @unchecked Sendable {
   func store(_ result: ValidationResult, at index: Int) { lock.withLock { collected[index] = result } }
 
   func results() -> [ValidationResult] { lock.withLock { collected.map { $0! } } }
+}
+
+/// An XSD validation running on a thread of its own (not one of Dispatch's, whose few workers
+/// the packs' `concurrentPerform` needs).
+private final class BackgroundValidation: @unchecked Sendable {
+  private let done = DispatchSemaphore(value: 0)
+  private let schema: XMLSchema
+  /// Read on the validation thread only, until ``wait()`` returns.
+  private let document: Document
+  private var errors: [XMLError] = []
+
+  init(schema: XMLSchema, document: Document) {
+    self.schema = schema
+    self.document = document
+    let thread = Thread { [self] in
+      errors = self.schema.validate(self.document)
+      done.signal()
+    }
+    thread.stackSize = 8 << 20
+    thread.start()
+  }
+
+  /// The validation's errors, once it has finished.
+  func wait() -> [XMLError] {
+    done.wait()
+    return errors
+  }
 }
