@@ -65,7 +65,7 @@ extension Normcheck {
     @Option(
       name: .long,
       help:
-        "Threads (default: the number of cores): files checked in parallel; with fewer files than threads, large patterns of each file are split over the spare ones. Output is the same for any value."
+        "Threads (default: the number of cores): files checked in parallel; with fewer files than threads, each file's packs and its XSD validation run at once and large patterns are split over the spare ones. Output is the same for any value."
     )
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
