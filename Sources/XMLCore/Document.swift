@@ -39,6 +39,10 @@ public final class Document {
     self.warnings = warnings
     self.owner = nil
     self.elementIndexStorage = elementIndex
+    // libxml2 declares the `xml` namespace on the document the first time something looks it
+    // up (xmlSearchNs: XPath's namespace nodes, an XSD `xsi:type="xml:…"`), a write into the
+    // tree; done here, on the thread that owns the document, so later readers only read.
+    if let root = xmlDocGetRootElement(pointer) { _ = xmlSearchNs(pointer, root, "xml") }
   }
 
   private init(viewOf owner: Document) {

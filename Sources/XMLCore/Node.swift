@@ -154,13 +154,21 @@ public struct Node: Hashable {
   }
 
   /// The value of the attribute `localName` in `namespace` (`nil`: no namespace), if present.
+  ///
+  /// As XPath's `@` sees it: attributes in the tree only, never a default declared in a DTD
+  /// (documents are parsed without applying them).
   public func attribute(_ localName: String, namespace: String? = nil) -> String? {
     guard kind == .element else { return nil }
-    let value: UnsafeMutablePointer<xmlChar>? =
-      if let namespace { xmlGetNsProp(pointer, localName, namespace) } else { xmlGetNoNsProp(pointer, localName) }
-    guard let value else { return nil }
-    defer { LibXML2.free(value) }
-    return String(cString: value)
+    var property = pointer.pointee.properties
+    while let current = property {
+      let href = current.pointee.ns?.pointee.href
+      let sameNamespace = namespace.map { href != nil && cStringEquals(href, $0) } ?? (href == nil)
+      if sameNamespace, cStringEquals(current.pointee.name, localName) {
+        return Document.value(of: current)
+      }
+      property = current.pointee.next
+    }
+    return nil
   }
 
   private var elementInfo: ElementInfo? {

@@ -20,7 +20,9 @@ public final class XMLSchema: @unchecked Sendable {
   /// `ENTITY` attributes, and may add the `xml` namespace to the document while resolving a
   /// `QName`. This is `true` when the schema document names none of these types (nor
   /// `ENTITIES` or `NOTATION`), under any prefix, and includes or imports no other schema
-  /// document that could: a conservative reading of the schema's own text.
+  /// document that could: a conservative reading of the schema's own text. (The `xml`
+  /// namespace, which a document's `xsi:type="xml:…"` would make libxml2 declare, is declared
+  /// when the document is parsed.)
   public let validationOnlyReads: Bool
 
   /// Loads the schema in the file at `path`.

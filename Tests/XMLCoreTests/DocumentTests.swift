@@ -202,4 +202,33 @@ struct ElementPathNameTests {
     #expect(index["6"].isEmpty)
     #expect(index["4"].isEmpty)
   }
+
+  /// The steps above the last, and attribute names, are compared by `ElementPath.Test.matches`.
+  @Test func exactNamesInEarlierStepsAndAttributes() throws {
+    let document = try Document(
+      string: """
+        <r xmlns="urn:a" xmlns:ab="urn:ab" xmlns:u="urn:">
+          <r><f i="1" idx="x"/></r>
+          <ab:r><f i="2"/></ab:r>
+          <u:r><f i="3"/></u:r>
+          <rr><f i="4"/></rr>
+          <n xmlns=""><r><f i="5"/></r></n>
+        </r>
+        """)
+    func values(_ parent: (String?, String), _ attribute: (String?, String)) -> [String] {
+      let path = ElementPath(
+        absolute: false,
+        steps: [.init(namespace: parent.0, localName: parent.1), .init(namespace: "urn:a", localName: "f")],
+        attribute: .init(namespace: attribute.0, localName: attribute.1))
+      return document.select(path) { _, _ in true }.map(\.stringValue)
+    }
+    #expect(values(("urn:a", "r"), (nil, "i")) == ["1"])
+    #expect(values(("urn:ab", "r"), (nil, "i")) == ["2"])
+    #expect(values(("urn:", "r"), (nil, "i")) == ["3"])
+    #expect(values(("urn:a", "rr"), (nil, "i")) == ["4"])
+    #expect(values((nil, "r"), (nil, "i")) == [])  // the f there is in no namespace
+    #expect(values(("urn:a", "r"), (nil, "id")) == [])
+    #expect(values(("urn:a", "r"), (nil, "idx")) == ["x"])
+    #expect(values(("urn:a", "r"), ("urn:a", "i")) == [])
+  }
 }

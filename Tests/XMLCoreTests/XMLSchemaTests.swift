@@ -80,10 +80,18 @@ struct ValidationOnlyReadsTests {
     #"<xs:simpleType name="refs"><xs:list itemType="xs:IDREF"/></xs:simpleType>"#,
     #"<xs:simpleType name="u"><xs:union memberTypes="xs:string xs:ENTITY"/></xs:simpleType>"#,
     #"<xs:element name="q" type="xs:QName"/>"#,
+    #"<xs:element name="n" type="xs:NOTATION"/>"#,
+    #"<xs:simpleType name="e"><xs:restriction base="xs:ENTITIES"/></xs:simpleType>"#,
+    #"<xs:attribute name="r" type="xs:IDREFS"/>"#,
     #"<xs:import namespace="urn:other"/>"#,
   ])
   func schemasThatMayWriteIntoTheDocumentDoNot(body: String) throws {
     #expect(try !Self.schema(body).validationOnlyReads)
+  }
+
+  @Test func theTypeIsRecognisedWithTheSchemaNamespaceAsDefault() throws {
+    let text = #"<schema xmlns="http://www.w3.org/2001/XMLSchema"><attribute name="id" type="ID"/></schema>"#
+    #expect(try !XMLSchema(bytes: Array(text.utf8), sourceName: "d.xsd", baseURL: nil).validationOnlyReads)
   }
 
   @Test func theTypeIsRecognisedUnderAnyPrefix() throws {

@@ -73,6 +73,20 @@ struct XPathSyntaxTests {
     #expect(replaced == (try XPathSyntax.parse("1 = $a or count(x[$a] | $a/y) > -$a")))
     #expect(!seen.contains("$a") || seen.firstIndex(of: "$a")! > seen.firstIndex(of: "concat($a, f($a))")!)
     #expect(!seen.contains("f($a)"))
+    // Everywhere, in order: operands left to right; in a filter expression its primary, then
+    // its predicates, then its steps' predicates.
+    var variables: [String] = []
+    _ = try XPathSyntax.parse("$a + ($b | c[$c])[$d]/e[$e] - f($g)").rewritten { node in
+      if case .variable(let name) = node { variables.append(name.local) }
+      return nil
+    }
+    #expect(variables == ["a", "b", "c", "d", "e", "g"])
+    variables = []
+    _ = try XPathSyntax.parse("$a + ($b | c[$c])[$d]/e[$e] - f($g)").rewritten(in: .operands) { node in
+      if case .variable(let name) = node { variables.append(name.local) }
+      return nil
+    }
+    #expect(variables == ["a", "g"])
   }
 
   @Test func staticFacts() throws {

@@ -73,6 +73,19 @@ struct XPathTests {
       #expect(try context.evaluate("$b:x").stringValue == "b")
     }
     #expect(xmlError { _ = try context.evaluate("$ab:x") }?.kind == .xpathEvaluation)
+    // The same compiled reference, its prefix bound to another URI of the same length in turn
+    // (the URI string is freed on rebinding, and a later one may take its address).
+    let reference = try XPathExpression("$p:x")
+    for round in 0..<6 {
+      context.bind(prefix: "p", to: round % 2 == 0 ? "urn:a" : "urn:b")
+      #expect(try context.evaluate(reference).stringValue == (round % 2 == 0 ? "a" : "b"))
+    }
+    // Expressions compiled, evaluated and freed in turn (their names may take each other's addresses).
+    context.setVariable("y", .string("why"))
+    for round in 0..<6 {
+      let name = round % 2 == 0 ? "x" : "y"
+      #expect(try context.evaluate(XPathExpression("$\(name)")).stringValue == (round % 2 == 0 ? "none" : "why"))
+    }
   }
 
   @Test func extensionFunctions() throws {

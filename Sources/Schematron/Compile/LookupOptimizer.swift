@@ -13,8 +13,8 @@ import XMLCore
 /// preceding-sibling::d:ref[@facility = $x] following-sibling::d:ref[@to = current()/@to]
 /// ```
 ///
-/// Sibling lookups are indexed by parent and value; the answer keeps the siblings before (or
-/// after) the context element.
+/// Sibling lookups index every element of that name by value; the answer keeps those that share
+/// the context element's parent and come before (or after) it.
 ///
 /// Such a path becomes `nci:lookup(N, value)`: the nodes the path selects without its
 /// predicate, indexed by that attribute's value. The answer is the same node-set in document
@@ -76,7 +76,7 @@ enum LookupOptimizer {
       case .name = steps[0].test, let (pair, others) = indexablePredicate(steps[0].predicates)
     {
       let step = steps[0]
-      // Index every element of that name; siblings are grouped by parent when indexing.
+      // Index every element of that name; the answer keeps the context's siblings.
       let all = XPathSyntax.path(
         absolute: true,
         steps: [

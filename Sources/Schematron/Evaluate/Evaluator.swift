@@ -710,7 +710,9 @@ final class DocumentRun {
     if let axis = lookup.siblingAxis {
       // Every element of that name is indexed; keep the context's earlier or later siblings,
       // as the native lookup does (XPathContext's sibling filter).
-      guard let context = call.contextNode, let position = context.documentPosition, let parent = context.parent
+      // Only an element has siblings here (a namespace node's position and parent are its element's).
+      guard let context = call.contextNode, context.kind == .element, let position = context.documentPosition,
+        let parent = context.parent
       else {
         return try session.context.evaluate(XPathExpression(lookup.original), at: call.contextNode)
       }
