@@ -547,7 +547,9 @@ private let indexedLookupTrampoline: xmlXPathFunction = { parser, arity in
     index.pointee.type == XPATH_STRING, let indexName = index.pointee.stringval,
     // The index is of this context's document: a context node elsewhere (in a `let` fragment,
     // a `document()`) is left to the Swift function.
-    context.pointee.node.map({ $0.pointee.doc == owner.document.pointer }) ?? true,
+    // (A namespace node is libxml2's smaller xmlNs: its `doc` is not read.)
+    context.pointee.node.map({ $0.pointee.type != XML_NAMESPACE_DECL && $0.pointee.doc == owner.document.pointer })
+      ?? true,
     let (table, selection) = owner.indexedTable(name: name, uri: context.pointee.functionURI, index: indexName),
     let keep = siblingFilter(selection, context: context.pointee.node),
     let key = lookupString(value)

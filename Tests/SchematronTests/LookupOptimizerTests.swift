@@ -86,6 +86,14 @@ struct SiblingLookupTests {
           <report id="positional" test="//d:ref[@to = $x][2] = .">second of its value in its list</report>
         </rule>
       </pattern>
+      <pattern>
+        <!-- A namespace node has no siblings: these lookups are always empty. -->
+        <rule context="d:ref">
+          <let name="all" value="../d:ref/@to"/>
+          <let name="one" value="@to"/>
+          <report id="namespace-node" test="namespace::*[following-sibling::d:ref[@to = $all] or preceding-sibling::d:ref[@to = $all] or following-sibling::d:ref[@to = $one]] or @to[preceding-sibling::d:ref[@to = $one]]">a namespace node or attribute with siblings</report>
+        </rule>
+      </pattern>
     </schema>
     """
 
@@ -113,8 +121,8 @@ struct SiblingLookupTests {
     let loaded = try SchemaLoader.load(bytes: Array(Self.schema.utf8), sourceName: "s.sch")
     let optimized = try CompiledSchema(loaded)
     let plain = try CompiledSchema(loaded, options: .init(optimizeLookups: false))
-    // repeat, several, later, same-list and filtered are indexed; positional ([2]) is not.
-    #expect(optimized.indexedExpressionCount == 5)
+    // repeat, several, later, same-list, filtered and namespace-node are indexed; positional ([2]) is not.
+    #expect(optimized.indexedExpressionCount == 6)
     let document = try Document(string: Self.document(seed: UInt64(seed)))
     let a = LookupOptimizerTests.findings(optimized, document)
     #expect(a == LookupOptimizerTests.findings(plain, document))

@@ -698,6 +698,11 @@ final class DocumentRun {
       // the expression is evaluated as written.
       return try session.context.evaluate(XPathExpression(lookup.original), at: node)
     }
+    if lookup.siblingAxis != nil, let kind = call.contextNode?.kind, kind == .attribute || kind == .namespace {
+      // Attributes and namespace nodes have no siblings (and a namespace node cannot be a
+      // context node of the evaluation as written: its Node stands for its element).
+      return .nodeSet([])
+    }
     let strings: [String]
     switch call.arguments[1] {
     case .nodeSet(let nodes): strings = nodes.map(\.stringValue)
@@ -710,7 +715,6 @@ final class DocumentRun {
     if let axis = lookup.siblingAxis {
       // Every element of that name is indexed; keep the context's earlier or later siblings,
       // as the native lookup does (XPathContext's sibling filter).
-      // Only an element has siblings here (a namespace node's position and parent are its element's).
       guard let context = call.contextNode, context.kind == .element, let position = context.documentPosition,
         let parent = context.parent
       else {
