@@ -108,6 +108,8 @@ public final class XPathContext {
     var function: QualifiedName
     var index: String
   }
+  /// The names of indexed lookups by the C strings of their calls.
+  fileprivate var indexedLookupNames = CStringNameCache<QualifiedName>()
   /// The last table ``indexedTable(name:uri:index:)`` answered, with the addresses of the
   /// function's C strings it was asked with.
   fileprivate var lastIndexedTable:
@@ -115,13 +117,11 @@ public final class XPathContext {
       name: UnsafeRawPointer, uri: UnsafeRawPointer?, key: IndexedTableKey,
       resolved: (table: AttributeTable, selection: AttributeIndex.Selection)?
     )?
-  /// The functions last resolved by the C strings of a call, checked by content on every hit:
-  /// spares building two Swift strings and hashing them on every call of an extension function.
-  fileprivate var resolvedCalls: [ResolvedCallKey: (name: [UInt8], uri: [UInt8], function: XPathFunction)] = [:]
+  /// Extension functions by the C strings of their calls: a call builds no Swift string.
+  fileprivate var resolvedCalls = CStringNameCache<XPathFunction>()
   private var variables: [QualifiedName: xmlXPathObjectPtr] = [:]
-  /// Variable names by the addresses of the C strings of compiled references, checked by
-  /// content on every hit: a reference builds no Swift string.
-  fileprivate var resolvedVariableNames: [ResolvedCallKey: QualifiedName] = [:]
+  /// Variable names by the C strings of compiled references: a reference builds no Swift string.
+  fileprivate var resolvedVariableNames = CStringNameCache<QualifiedName>()
   /// Documents other than ``document`` whose nodes may appear in values (from `document()`).
   private var otherDocuments: [UnsafeMutableRawPointer: Document] = [:]
   fileprivate let collector = ErrorCollector()
@@ -167,7 +167,7 @@ public final class XPathContext {
   /// Registers an extension function under `name`; it shadows a built-in of the same name.
   public func register(function name: QualifiedName, _ body: @escaping XPathFunction) {
     functions[name] = body
-    resolvedCalls.removeAll()
+    resolvedCalls = CStringNameCache()
   }
 
   /// The node that calls of the function registered with ``register(currentNode:)`` return:
@@ -228,8 +228,9 @@ public final class XPathContext {
     {
       return last.resolved
     }
-    let function = QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? "")
-    guard let resolve = indexedLookups[function] else { return nil }
+    guard let function = indexedLookupNames.value(name: name, uri: uri, { indexedLookups[$0] == nil ? nil : $0 }),
+      let resolve = indexedLookups[function]
+    else { return nil }
     // Two functions may use the same index names (`key('0', …)` and the optimizer's lookups).
     let key = IndexedTableKey(function: function, index: String(cString: index))
     let resolved: (table: AttributeTable, selection: AttributeIndex.Selection)?
@@ -439,30 +440,11 @@ public final class XPathContext {
 
   /// The function named by libxml2's C strings for the call in progress.
   fileprivate func resolveCall(name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?) -> XPathFunction? {
-    let key = ResolvedCallKey(name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init))
-    if let cached = resolvedCalls[key], cached.name.withUnsafeBufferPointer({ cStringEquals(name, $0) }),
-      cached.uri.withUnsafeBufferPointer({ cStringEquals(uri, $0) })
-    {
-      return cached.function
-    }
-    let local = String(cString: name)
-    let namespace = uri.map { String(cString: $0) } ?? ""
-    guard let function = functions[QualifiedName(local, namespace: namespace)] else { return nil }
-    resolvedCalls[key] = (Array(local.utf8), Array(namespace.utf8), function)
-    return function
+    resolvedCalls.value(name: name, uri: uri) { functions[$0] }
   }
 
   fileprivate func lookupVariable(name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?) -> xmlXPathObjectPtr? {
-    let key = ResolvedCallKey(name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init))
-    let qualified: QualifiedName
-    if let cached = resolvedVariableNames[key], cStringEquals(name, cached.localName),
-      cStringEquals(uri, cached.namespace)
-    {
-      qualified = cached
-    } else {
-      qualified = QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? "")
-      resolvedVariableNames[key] = qualified
-    }
+    guard let qualified = resolvedVariableNames.value(name: name, uri: uri, { $0 }) else { return nil }
     return variables[qualified].map { xmlXPathObjectCopy($0) }
   }
 
@@ -679,9 +661,31 @@ extension XPathContext {
   }
 }
 
-/// The addresses of the C strings naming a function call or a variable (see
-/// `XPathContext.resolveCall` and `XPathContext.lookupVariable`).
-struct ResolvedCallKey: Hashable {
-  var name: UnsafeRawPointer
-  var uri: UnsafeRawPointer?
+/// Values found by a qualified name that libxml2 hands over as C strings (a function call's,
+/// a variable reference's), kept by the strings' addresses and checked by content on every hit:
+/// a hit builds no Swift string and hashes no text, and a string freed and its address reused
+/// for another name is never mistaken for the old one.
+struct CStringNameCache<Value> {
+  private struct Key: Hashable {
+    var name: UnsafeRawPointer
+    var uri: UnsafeRawPointer?
+  }
+  private var entries: [Key: (name: QualifiedName, value: Value)] = [:]
+
+  /// The value for the name spelt by `name` and `uri` (`nil`: no namespace): cached, or
+  /// `resolve`d (and cached unless `nil`).
+  mutating func value(
+    name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?, _ resolve: (QualifiedName) -> Value?
+  ) -> Value? {
+    let key = Key(name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init))
+    if let cached = entries[key], cStringEquals(name, cached.name.localName),
+      cStringEquals(uri, cached.name.namespace)
+    {
+      return cached.value
+    }
+    let qualified = QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? "")
+    guard let value = resolve(qualified) else { return nil }
+    entries[key] = (qualified, value)
+    return value
+  }
 }
