@@ -159,13 +159,10 @@ public struct Node: Hashable {
   /// (documents are parsed without applying them).
   public func attribute(_ localName: String, namespace: String? = nil) -> String? {
     guard kind == .element else { return nil }
+    let test = ElementPath.Test(namespace: namespace, localName: localName)
     var property = pointer.pointee.properties
     while let current = property {
-      let href = current.pointee.ns?.pointee.href
-      let sameNamespace = namespace.map { href != nil && cStringEquals(href, $0) } ?? (href == nil)
-      if sameNamespace, cStringEquals(current.pointee.name, localName) {
-        return Document.value(of: current)
-      }
+      if test.matches(name: current.pointee.name, namespace: current.pointee.ns) { return Document.value(of: current) }
       property = current.pointee.next
     }
     return nil
