@@ -282,17 +282,8 @@ public struct AttributeIndex {
 
   /// The elements whose attribute has `value`, in document order.
   public subscript(value: String) -> [Node] {
-    guard let first = table.first[value] else { return [] }
-    guard let more = table.more[value] else { return [Node(document: document, pointer: first)] }
-    return ([first] + more).map { Node(document: document, pointer: $0) }
+    table.elements(value).map { Node(document: document, pointer: $0) }
   }
-}
-
-/// Attribute value → elements: the first element inline, the rare others apart, so that an
-/// index of unique ids costs one dictionary entry per element and no array each.
-struct AttributeTable {
-  var first: [String: xmlNodePtr] = [:]
-  var more: [String: [xmlNodePtr]] = [:]
 }
 
 /// What identifies a shared ``AttributeIndex``.
@@ -322,7 +313,6 @@ extension Document {
     attributeIndexLock.lock()
     defer { attributeIndexLock.unlock() }
     if let table = attributeIndexes[key] { return AttributeIndex(document: self, table: table) }
-    var table = AttributeTable()
     let index = elementIndex()
     var elements: [xmlNodePtr] = []
     for path in paths {
@@ -343,17 +333,11 @@ extension Document {
         return node == previous
       }
     }
-    table.first.reserveCapacity(elements.count)
+    let table = AttributeTable(capacity: elements.count)
     for element in elements {
       var property = element.pointee.properties
       while let current = property {
-        if attributeMatches(current, attribute), let value = Self.value(of: current) {
-          if table.first[value] == nil {
-            table.first[value] = element
-          } else {
-            table.more[value, default: []].append(element)
-          }
-        }
+        if attributeMatches(current, attribute) { table.add(element, valueOf: current) }
         property = current.pointee.next
       }
     }

@@ -13,6 +13,12 @@ func cStringEquals(_ text: UnsafePointer<xmlChar>?, _ bytes: UnsafeBufferPointer
   return text[bytes.count] == 0
 }
 
+/// The number of bytes before the terminating NUL of `text`.
+@inline(__always)
+func cStringLength(_ text: UnsafePointer<xmlChar>) -> Int {
+  strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self))
+}
+
 /// Whether the C string `text` spells exactly `string` (see the other overload).
 @inline(__always)
 func cStringEquals(_ text: UnsafePointer<xmlChar>?, _ string: String) -> Bool {

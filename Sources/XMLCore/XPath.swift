@@ -111,12 +111,23 @@ public final class XPathContext {
   /// The names of indexed lookups by the C strings of their calls.
   fileprivate var indexedLookupNames = CStringNameCache<QualifiedName>()
   /// The last table ``indexedTable(name:uri:index:)`` answered, with the addresses of the
-  /// function's C strings it was asked with.
-  fileprivate var lastIndexedTable:
-    (
+  /// function's C strings it was asked with (a class: reading it copies no strings).
+  fileprivate final class IndexedTableHit {
+    let name: UnsafeRawPointer
+    let uri: UnsafeRawPointer?
+    let key: IndexedTableKey
+    let resolved: (table: AttributeTable, selection: AttributeIndex.Selection)?
+    init(
       name: UnsafeRawPointer, uri: UnsafeRawPointer?, key: IndexedTableKey,
       resolved: (table: AttributeTable, selection: AttributeIndex.Selection)?
-    )?
+    ) {
+      self.name = name
+      self.uri = uri
+      self.key = key
+      self.resolved = resolved
+    }
+  }
+  fileprivate var lastIndexedTable: IndexedTableHit?
   /// Extension functions by the C strings of their calls: a call builds no Swift string.
   fileprivate var resolvedCalls = CStringNameCache<XPathFunction>()
   private var variables: [QualifiedName: xmlXPathObjectPtr] = [:]
@@ -240,7 +251,8 @@ public final class XPathContext {
       resolved = (try? resolve(key.index)).flatMap { $0 }.map { ($0.table, $0.selection) }
       resolvedTables[key] = resolved
     }
-    lastIndexedTable = (UnsafeRawPointer(name), uri.map(UnsafeRawPointer.init), key, resolved)
+    lastIndexedTable = IndexedTableHit(
+      name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init), key: key, resolved: resolved)
     return resolved
   }
 
@@ -534,15 +546,16 @@ private let indexedLookupTrampoline: xmlXPathFunction = { parser, arity in
       ?? true,
     let (table, selection) = owner.indexedTable(name: name, uri: context.pointee.functionURI, index: indexName),
     let keep = siblingFilter(selection, context: context.pointee.node),
-    let key = lookupString(value)
+    let result = withLookupBytes(
+      value,
+      { key, count in
+        let result = xmlXPathNewNodeSet(nil)!
+        table.forEach(key, count: count) { element in
+          if keep(element) { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, element) }
+        }
+        return result
+      })
   {
-    let result = xmlXPathNewNodeSet(nil)!
-    if let first = table.first[key] {
-      if keep(first) { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, first) }
-      for other in table.more[key] ?? [] where keep(other) {
-        xmlXPathNodeSetAddUnique(result.pointee.nodesetval, other)
-      }
-    }
     xmlXPathFreeObject(valuePop(parser))
     xmlXPathFreeObject(valuePop(parser))
     valuePush(parser, result)
@@ -570,12 +583,19 @@ private func siblingFilter(
   return { $0.pointee.parent == parent && ElementIndex.order($0) > position }
 }
 
-/// The string an indexed lookup looks up: a string, or the string value of a single node
-/// (`nil` for anything else, which the Swift function answers).
-private func lookupString(_ object: xmlXPathObjectPtr) -> String? {
+/// Calls `body` with the bytes an indexed lookup looks up: a string's, or the string value of a
+/// single node, read in place where the tree holds it in one piece; `nil` (without calling
+/// `body`) for anything else, which the Swift function answers.
+@inline(__always)
+private func withLookupBytes<R>(
+  _ object: xmlXPathObjectPtr, _ body: (UnsafePointer<UInt8>?, Int) -> R
+) -> R? {
+  func inPlace(_ text: UnsafePointer<xmlChar>?) -> R {
+    body(text, text.map(cStringLength) ?? 0)
+  }
   switch object.pointee.type {
   case XPATH_STRING:
-    return object.pointee.stringval.map { String(cString: $0) } ?? ""
+    return inPlace(object.pointee.stringval)
   case XPATH_NODESET:
     guard let set = object.pointee.nodesetval, set.pointee.nodeNr == 1, let node = set.pointee.nodeTab?[0],
       node.pointee.type != XML_NAMESPACE_DECL
@@ -583,11 +603,11 @@ private func lookupString(_ object: xmlXPathObjectPtr) -> String? {
     if node.pointee.type == XML_ATTRIBUTE_NODE, let text = node.pointee.children, text.pointee.next == nil,
       text.pointee.type == XML_TEXT_NODE
     {
-      return text.pointee.content.map { String(cString: $0) } ?? ""
+      return inPlace(text.pointee.content)
     }
     guard let value = xmlXPathCastNodeToString(node) else { return nil }
     defer { LibXML2.free(value) }
-    return String(cString: value)
+    return inPlace(value)
   default:
     return nil
   }

@@ -808,7 +808,6 @@ final class DocumentRun {
     }
     let saved = session.environment.currentNode
     defer { session.environment.currentNode = saved }
-    let root = session.context.document.documentNode
     let matched = try select(key.match, plans: key.matchPlans, in: session)
     var index: [String: [Node]] = [:]
     if let attribute = key.attribute {
