@@ -130,9 +130,13 @@ public final class XPathContext {
   fileprivate var lastIndexedTable: IndexedTableHit?
   /// Extension functions by the C strings of their calls: a call builds no Swift string.
   fileprivate var resolvedCalls = CStringNameCache<XPathFunction>()
-  private var variables: [QualifiedName: xmlXPathObjectPtr] = [:]
-  /// Variable names by the C strings of compiled references: a reference builds no Swift string.
-  fileprivate var resolvedVariableNames = CStringNameCache<QualifiedName>()
+  /// Variable values by ``Variable/slot``; `nil`: unset.
+  private var variableValues: [xmlXPathObjectPtr?] = []
+  /// Variable slots by name.
+  private var variableSlots: [QualifiedName: Int] = [:]
+  /// Variable slots by the C strings of compiled references: a reference builds no Swift
+  /// string and hashes no name.
+  fileprivate var resolvedVariableNames = CStringNameCache<Int>()
   /// Documents other than ``document`` whose nodes may appear in values (from `document()`).
   private var otherDocuments: [UnsafeMutableRawPointer: Document] = [:]
   fileprivate let collector = ErrorCollector()
@@ -155,7 +159,7 @@ public final class XPathContext {
   }
 
   deinit {
-    for object in variables.values { xmlXPathFreeObject(object) }
+    for case let object? in variableValues { xmlXPathFreeObject(object) }
     xmlXPathFreeContext(context)
   }
 
@@ -166,8 +170,57 @@ public final class XPathContext {
 
   /// Sets the variable `name` (or removes it when `value` is `nil`).
   public func setVariable(_ name: QualifiedName, _ value: XPathValue?) {
-    if let old = variables.removeValue(forKey: name) { xmlXPathFreeObject(old) }
-    if let value { variables[name] = makeObject(value) }
+    let slot = variable(name).slot
+    if let old = variableValues[slot] { xmlXPathFreeObject(old) }
+    variableValues[slot] = value.map(makeObject)
+  }
+
+  /// A variable of this context, found by name once: binding it through the handle hashes no
+  /// name (see ``bind(_:toResultOf:at:)``).
+  public struct Variable: Hashable, Sendable {
+    let slot: Int
+  }
+
+  /// The value a variable had before it was bound, to give back with ``restore(_:_:)``.
+  ///
+  /// Owns that value until then: every one must be restored, most recent first.
+  public struct PreviousValue {
+    fileprivate let object: xmlXPathObjectPtr?
+  }
+
+  /// The handle of the variable `name` (unset until bound or set).
+  public func variable(_ name: QualifiedName) -> Variable {
+    if let slot = variableSlots[name] { return Variable(slot: slot) }
+    variableValues.append(nil)
+    variableSlots[name] = variableValues.count - 1
+    return Variable(slot: variableValues.count - 1)
+  }
+
+  /// Evaluates `expression` at `node` and binds `variable` to the result as libxml2 gave it,
+  /// without converting it to an ``XPathValue`` and back (a rule's `let`, evaluated on every
+  /// node the rule handles); returns the value it replaces.
+  ///
+  /// - Throws: as ``evaluate(_:at:)``; the variable is then left as it was.
+  public func bind(
+    _ variable: Variable, toResultOf expression: XPathExpression, at node: Node? = nil
+  ) throws
+    -> PreviousValue
+  {
+    let object = try run(expression, at: node) { xmlXPathCompiledEval($0, context) }
+    defer { variableValues[variable.slot] = object }
+    return PreviousValue(object: variableValues[variable.slot])
+  }
+
+  /// Binds `variable` to `value` (`nil`: unset); returns the value it replaces.
+  public func bind(_ variable: Variable, to value: XPathValue?) -> PreviousValue {
+    defer { variableValues[variable.slot] = value.map(makeObject) }
+    return PreviousValue(object: variableValues[variable.slot])
+  }
+
+  /// Gives `variable` back the value it had before the binding that returned `previous`.
+  public func restore(_ variable: Variable, _ previous: PreviousValue) {
+    if let current = variableValues[variable.slot] { xmlXPathFreeObject(current) }
+    variableValues[variable.slot] = previous.object
   }
 
   /// Sets the variable `$name` in no namespace.
@@ -456,8 +509,8 @@ public final class XPathContext {
   }
 
   fileprivate func lookupVariable(name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?) -> xmlXPathObjectPtr? {
-    guard let qualified = resolvedVariableNames.value(name: name, uri: uri, { $0 }) else { return nil }
-    return variables[qualified].map { xmlXPathObjectCopy($0) }
+    guard let slot = resolvedVariableNames.value(name: name, uri: uri, { variableSlots[$0] }) else { return nil }
+    return variableValues[slot].map { xmlXPathObjectCopy($0) }
   }
 
   fileprivate func call(_ function: XPathFunction, parser: xmlXPathParserContextPtr, arity: Int) {

@@ -55,6 +55,44 @@ struct XPathTests {
     #expect(error.kind == .xpathEvaluation)
   }
 
+  /// A variable bound to an expression's result as libxml2 gives it, then restored: nested
+  /// bindings of one name come back in turn, node-sets keep their nodes and order, a failed
+  /// evaluation leaves the variable as it was, and `setVariable` and handles share one value.
+  @Test func variablesBoundToResultsAndRestored() throws {
+    let facilities = try context.evaluate("//n:facility").nodes
+    let outer = context.variable(QualifiedName("v"))
+    #expect(context.variable(QualifiedName("v")) == outer)
+    #expect(context.variable(QualifiedName("v", namespace: "urn:vars")) != outer)
+    #expect(xmlError { _ = try context.evaluate("$v") }?.kind == .xpathEvaluation)
+    let first = context.bind(outer, to: .string("outer"))
+    #expect(try context.evaluate("$v").stringValue == "outer")
+    var saved: [XPathContext.PreviousValue] = []
+    for facility in facilities {
+      saved.append(try context.bind(outer, toResultOf: XPathExpression("string(@id)"), at: facility))
+      #expect(try context.evaluate("$v").stringValue == facility.attribute("id"))
+    }
+    for (facility, previous) in zip(facilities, saved).reversed() {
+      #expect(try context.evaluate("$v").stringValue == facility.attribute("id"))
+      context.restore(outer, previous)
+    }
+    #expect(try context.evaluate("$v").stringValue == "outer")
+    // A node-set result, used many times over.
+    let dams = try context.bind(outer, toResultOf: XPathExpression("//n:facility[@category = 'dam']"))
+    for _ in 0..<3 {
+      #expect(try context.evaluate("$v/@id").nodes.map(\.stringValue) == ["f1", "f3"])
+      #expect(try context.evaluate("$v[2]/n:name").stringValue == "South Dam")
+    }
+    // A failed evaluation binds nothing.
+    #expect(xmlError { _ = try context.bind(outer, toResultOf: XPathExpression("$nothing")) } != nil)
+    #expect(try context.evaluate("count($v)").numberValue == 2)
+    context.restore(outer, dams)
+    #expect(try context.evaluate("$v").stringValue == "outer")
+    context.setVariable("v", .number(4))
+    #expect(try context.evaluate("$v * 2").numberValue == 8)
+    context.restore(outer, first)
+    #expect(xmlError { _ = try context.evaluate("$v") }?.kind == .xpathEvaluation)
+  }
+
   @Test func variablesOfTheSameLocalNameInOtherNamespaces() throws {
     context.bind(prefix: "a", to: "urn:a")
     context.bind(prefix: "b", to: "urn:b")

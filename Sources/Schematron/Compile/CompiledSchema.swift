@@ -94,8 +94,8 @@ public struct CompiledSchema: Sendable {
   /// A rule's step as the evaluator's inner loop needs it: no strings to copy but a let's name,
   /// the expression as a slot number (see ``expressionSources``).
   enum StepPlan {
-    /// A `let` with an XPath value.
-    case bind(name: String, slot: Int)
+    /// A `let` with an XPath value: its name as a ``variableNames`` number.
+    case bind(variable: Int, slot: Int)
     /// A `let` with XML content (rare; evaluated from the step itself).
     case content
     /// An `assert` (fires when false) or `report` (fires when true).
@@ -105,6 +105,8 @@ public struct CompiledSchema: Sendable {
   let stepPlans: [[[StepPlan]]]
   /// The source of each expression slot; every distinct source has one.
   let expressionSources: [String]
+  /// The names of the rules' `let`s, each once (``StepPlan/bind(variable:slot:)``).
+  let variableNames: [String]
   /// Expressions rewritten to use indexed lookups: original source → source evaluated.
   let rewritten: [String: String]
   /// The indexed lookups the rewritten expressions call, by number.
@@ -189,13 +191,21 @@ public struct CompiledSchema: Sendable {
       slots[source] = sources.count - 1
       return sources.count - 1
     }
+    var variableNames: [String] = []
+    var variableNumbers: [String: Int] = [:]
+    func variable(_ name: String) -> Int {
+      if let existing = variableNumbers[name] { return existing }
+      variableNames.append(name)
+      variableNumbers[name] = variableNames.count - 1
+      return variableNames.count - 1
+    }
     self.stepPlans = resolved.patterns.map { pattern in
       pattern.rules.map { rule in
         rule.steps.map { step -> StepPlan in
           switch step {
           case .bind(let binding):
             guard case .expression(let source) = binding.value else { return .content }
-            return .bind(name: binding.name, slot: slot(source))
+            return .bind(variable: variable(binding.name), slot: slot(source))
           case .check(let assertion):
             return .check(firesWhen: assertion.kind == .report, slot: slot(assertion.test))
           }
@@ -203,6 +213,7 @@ public struct CompiledSchema: Sendable {
       }
     }
     self.expressionSources = sources
+    self.variableNames = variableNames
     self.contextBranches = contexts.map { $0.map(Self.unionBranches) }
     let namespaces = checker.namespaces
     let optimize = options.optimizeLookups

@@ -117,23 +117,36 @@ final class DocumentRun {
     let context: XPathContext
     let environment: FunctionEnvironment
     var expressions: [String: XPathExpression] = [:]
-    /// The variables currently set, so that a binding can be undone exactly.
-    var bindings: [String: XPathValue] = [:]
 
-    /// Sets `name`; returns what to restore afterwards.
-    func bind(_ name: String, _ value: XPathValue) -> (String, XPathValue?) {
-      let previous = bindings[name]
-      bindings[name] = value
+    /// A binding to undo: the variable and the value it had.
+    typealias Saved = (XPathContext.Variable, XPathContext.PreviousValue)
+
+    /// Sets `name` for good (a parameter, a schema `let`).
+    func set(_ name: String, _ value: XPathValue) {
       context.setVariable(name, value)
-      return (name, previous)
+    }
+
+    /// Sets `name`; returns what to restore afterwards (with ``unbind(_:)``).
+    func bind(_ name: String, _ value: XPathValue) -> Saved {
+      let variable = context.variable(QualifiedName(name))
+      return (variable, context.bind(variable, to: value))
     }
 
     /// Undoes bindings, most recent first.
-    func unbind(_ saved: [(String, XPathValue?)]) {
-      for (name, previous) in saved.reversed() {
-        bindings[name] = previous
-        context.setVariable(name, previous)
-      }
+    func unbind(_ saved: [Saved]) {
+      for (variable, previous) in saved.reversed() { context.restore(variable, previous) }
+    }
+
+    /// The handles of the schema's rule `let`s, by ``CompiledSchema/variableNames`` number.
+    private var variables: [XPathContext.Variable?] = []
+
+    /// The handle of rule `let` number `number`.
+    func variable(_ number: Int, of schema: CompiledSchema) -> XPathContext.Variable {
+      if variables.isEmpty { variables = Array(repeating: nil, count: schema.variableNames.count) }
+      if let variable = variables[number] { return variable }
+      let variable = context.variable(QualifiedName(schema.variableNames[number]))
+      variables[number] = variable
+      return variable
     }
 
     init(context: XPathContext, environment: FunctionEnvironment) {
@@ -225,7 +238,7 @@ final class DocumentRun {
       // Plain keys (shared attribute indexes) are answered without leaving libxml2's evaluation.
       context.register(indexedLookup: key) { [unowned environment] name in try environment.keyIndex(name)?.shared }
     }
-    for (name, value) in globals { _ = session.bind(name, value) }
+    for (name, value) in globals { session.set(name, value) }
     session.rewritten = schema.rewritten
     session.invariants = schema.invariants
     session.operationLimit = options.operationLimit
@@ -266,7 +279,7 @@ final class DocumentRun {
     for (name, value) in options.parameters { parameterValues[name] = value }
     for (name, value) in parameterValues.sorted(by: { $0.key < $1.key }) {
       globals.append((name, value.xpathValue))
-      _ = main.bind(name, value.xpathValue)
+      main.set(name, value.xpathValue)
     }
     for binding in schema.resolved.lets {
       let value = timed(.init(binding, pattern: nil)) {
@@ -274,7 +287,7 @@ final class DocumentRun {
       }
       if let value {
         globals.append((binding.name, value))
-        for other in contexts.values { _ = other.bind(binding.name, value) }
+        for other in contexts.values { other.set(binding.name, value) }
       }
     }
     for (patternIndex, pattern) in schema.resolved.patterns.enumerated() {
@@ -340,7 +353,7 @@ final class DocumentRun {
     let session = session(for: target)
     let context = session.context
     // Pattern lets, evaluated at the root.
-    var patternVariables: [(String, XPathValue?)] = []
+    var patternVariables: [Session.Saved] = []
     var patternValues: [(String, XPathValue)] = []
     for binding in pattern.lets {
       let value = timed(.init(binding, pattern: pattern)) {
@@ -515,21 +528,24 @@ final class DocumentRun {
   ) {
     let context = session.context
     session.environment.currentNode = node
-    var bound: [(String, XPathValue?)] = []
+    var bound: [Session.Saved] = []
     defer { if !bound.isEmpty { session.unbind(bound) } }
     // The plans carry what every node needs; the step itself is read only to report.
     for index in plans.indices where !budgetExhausted {
       switch plans[index] {
-      case .bind(let name, let slot):
-        var value: XPathValue?
+      case .bind(let number, let slot):
+        // Bound to libxml2's result as it is: no conversion to a Swift value and back.
+        let variable = session.variable(number, of: schema)
         do {
+          let previous: XPathContext.PreviousValue
           if options.profile, case .bind(let binding) = rule.steps[index] {
-            value = try timed(.init(binding, pattern: pattern)) {
-              try context.evaluate(session.compiled(slot: slot, of: schema), at: node)
+            previous = try timed(.init(binding, pattern: pattern)) {
+              try context.bind(variable, toResultOf: session.compiled(slot: slot, of: schema), at: node)
             }
           } else {
-            value = try context.evaluate(session.compiled(slot: slot, of: schema), at: node)
+            previous = try context.bind(variable, toResultOf: session.compiled(slot: slot, of: schema), at: node)
           }
+          bound.append((variable, previous))
         } catch {
           if case .bind(let binding) = rule.steps[index] {
             fail(
@@ -537,7 +553,6 @@ final class DocumentRun {
               assertion: nil)
           }
         }
-        if let value { bound.append(session.bind(name, value)) }
       case .content:
         guard case .bind(let binding) = rule.steps[index] else { continue }
         if let value = evaluateLet(binding, at: node, in: session, pattern: pattern, rule: rule) {
