@@ -309,6 +309,70 @@ public final class XPathContext {
     return resolved
   }
 
+  /// Answers calls `name(value, set)` natively: whether the string value of `value` is in the
+  /// ``StringSet`` that `sets` gives for the string `set`, without converting the arguments
+  /// to Swift values (a vocabulary test on every node of a large document).
+  ///
+  /// A call whose second argument is not a string, or whose set `sets` does not give, goes to
+  /// the function registered under the same `name`, which must exist and give the same answers
+  /// (and report what is wrong).
+  public func register(membership name: QualifiedName, _ sets: @escaping (String) -> StringSet?) {
+    precondition(functions[name] != nil, "a membership test needs a function of the same name to fall back on")
+    memberships[name] = sets
+  }
+
+  /// The set of the membership function named by libxml2's C strings for the set named `set`;
+  /// the last answer kept by the strings' addresses and checked by content.
+  fileprivate func membershipSet(
+    name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?, set: UnsafePointer<xmlChar>
+  ) -> StringSet? {
+    if let last = lastMembership, last.name == UnsafeRawPointer(name), last.uri == uri.map(UnsafeRawPointer.init),
+      cStringEquals(name, last.function.localName), cStringEquals(uri, last.function.namespace),
+      cStringEquals(set, last.set)
+    {
+      return last.resolved
+    }
+    guard let function = membershipNames.value(name: name, uri: uri, { memberships[$0] == nil ? nil : $0 }),
+      let sets = memberships[function]
+    else { return nil }
+    let setName = String(cString: set)
+    let key = "\(function)\u{0}\(setName)"
+    let resolved: StringSet?
+    if let known = membershipSets[key] {
+      resolved = known
+    } else {
+      resolved = sets(setName)
+      membershipSets[key] = resolved
+    }
+    lastMembership = MembershipHit(
+      name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init), function: function, set: setName,
+      resolved: resolved)
+    return resolved
+  }
+
+  /// Membership functions (``register(membership:_:)``) by name.
+  fileprivate var memberships: [QualifiedName: (String) -> StringSet?] = [:]
+  /// Their names by the C strings of their calls.
+  fileprivate var membershipNames = CStringNameCache<QualifiedName>()
+  /// Sets by function and set name, as resolved (`nil`: the Swift function answers).
+  fileprivate var membershipSets: [String: StringSet?] = [:]
+  /// The last set ``membershipSet(name:uri:set:)`` answered.
+  fileprivate final class MembershipHit {
+    let name: UnsafeRawPointer
+    let uri: UnsafeRawPointer?
+    let function: QualifiedName
+    let set: String
+    let resolved: StringSet?
+    init(name: UnsafeRawPointer, uri: UnsafeRawPointer?, function: QualifiedName, set: String, resolved: StringSet?) {
+      self.name = name
+      self.uri = uri
+      self.function = function
+      self.set = set
+      self.resolved = resolved
+    }
+  }
+  fileprivate var lastMembership: MembershipHit?
+
   /// Makes the nodes of `other` usable in values of this context (for `document()`).
   public func adopt(_ other: Document) {
     otherDocuments[UnsafeMutableRawPointer(other.pointer)] = other
@@ -559,6 +623,7 @@ private let functionLookupHook: xmlXPathFuncLookupFunc = { data, name, uri in
   let context = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
   let qualified = QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? "")
   if context.indexedLookups[qualified] != nil { return indexedLookupTrampoline }
+  if context.memberships[qualified] != nil { return membershipTrampoline }
   if qualified == context.currentNodeFunction { return currentNodeTrampoline }
   return context.lookupFunction(qualified) == nil ? nil : functionTrampoline
 }
@@ -619,6 +684,47 @@ private let indexedLookupTrampoline: xmlXPathFunction = { parser, arity in
     return
   }
   owner.call(function, parser: parser, arity: Int(arity))
+}
+
+/// `name(value, set)` answered by a ``StringSet`` (see `register(membership:_:)`), or by the
+/// Swift function of the same name.
+private let membershipTrampoline: xmlXPathFunction = { parser, arity in
+  guard let parser, let context = parser.pointee.context, let data = context.pointee.funcLookupData,
+    let name = context.pointee.function
+  else { return }
+  let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
+  if arity == 2, parser.pointee.valueNr >= 2, let stack = parser.pointee.valueTab,
+    let setName = stack[Int(parser.pointee.valueNr) - 1], let value = stack[Int(parser.pointee.valueNr) - 2],
+    setName.pointee.type == XPATH_STRING, let setNameText = setName.pointee.stringval,
+    let set = owner.membershipSet(name: name, uri: context.pointee.functionURI, set: setNameText),
+    let found = withStringValueBytes(value, { set.contains(bytes: $0, count: $1) })
+  {
+    xmlXPathFreeObject(valuePop(parser))
+    xmlXPathFreeObject(valuePop(parser))
+    valuePush(parser, xmlXPathNewBoolean(found ? 1 : 0))
+    return
+  }
+  guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
+    xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
+    return
+  }
+  owner.call(function, parser: parser, arity: Int(arity))
+}
+
+/// Calls `body` with the bytes of XPath's `string()` of `object`: in place for a string and for
+/// a single attribute the tree holds in one piece, else converted by libxml2; `nil` (without
+/// calling `body`) when libxml2 cannot convert it.
+@inline(__always)
+private func withStringValueBytes<R>(
+  _ object: xmlXPathObjectPtr, _ body: (UnsafePointer<UInt8>?, Int) -> R
+) -> R? {
+  if let result = withLookupBytes(object, body) { return result }
+  if object.pointee.type == XPATH_NODESET, (object.pointee.nodesetval?.pointee.nodeNr ?? 0) == 0 {
+    return body(nil, 0)
+  }
+  guard let text = xmlXPathCastToString(object) else { return nil }
+  defer { LibXML2.free(text) }
+  return body(text, cStringLength(text))
 }
 
 /// Which indexed elements a lookup keeps for `selection` at the context node `node`; `nil`

@@ -230,6 +230,9 @@ final class DocumentRun {
       context.register(function: definition.name) { [unowned environment] call in
         try body(call, environment)
       }
+      if let membership = definition.membership {
+        context.register(membership: definition.name) { [unowned environment] name in membership(name, environment) }
+      }
     }
     let current = QualifiedName("current")
     if context.hasFunction(current) { context.register(currentNode: current) }

@@ -17,6 +17,7 @@ public final class FunctionEnvironment {
   var keyBuilder: ((String) throws -> KeyIndex?)?
   var documents: [String: Document] = [:]
   var regexCache: [String: NSRegularExpression] = [:]
+  var termSets: [String: StringSet] = [:]
   /// Names (`local` or `prefix:local` with the schema's prefixes) that `function-available` knows.
   var availableFunctions: Set<String> = []
   var parseLimits: ParseLimits
@@ -26,6 +27,16 @@ public final class FunctionEnvironment {
     self.packDirectory = packDirectory
     self.vocabularies = vocabularies
     self.parseLimits = parseLimits
+  }
+
+  /// The terms of the vocabulary `name` as a ``StringSet``, made on first use; `nil` when no
+  /// vocabulary has that name.
+  public func terms(of name: String) -> StringSet? {
+    if let known = termSets[name] { return known }
+    guard let vocabulary = vocabularies[name] else { return nil }
+    let terms = StringSet(vocabulary.parents.keys)
+    termSets[name] = terms
+    return terms
   }
 
   /// A compiled regular expression (ICU syntax), cached for the document.
@@ -87,15 +98,22 @@ public struct FunctionDefinition: Sendable {
   public var summary: String
   /// The implementation.
   public var body: @Sendable (XPathFunctionCall, FunctionEnvironment) throws -> XPathValue
+  /// For a function `name(value, set)` that tests whether the string value of `value` is in
+  /// the set named `set`: that set, so that calls are answered inside libxml2's evaluation
+  /// (see ``XMLCore/XPathContext/register(membership:_:)``); `nil` for a set that ``body``
+  /// must answer (or reject), which must give the same answers.
+  public var membership: (@Sendable (String, FunctionEnvironment) -> StringSet?)?
 
   /// Creates a definition.
   public init(
     _ name: QualifiedName, arity: ClosedRange<Int>, summary: String,
+    membership: (@Sendable (String, FunctionEnvironment) -> StringSet?)? = nil,
     body: @escaping @Sendable (XPathFunctionCall, FunctionEnvironment) throws -> XPathValue
   ) {
     self.name = name
     self.arity = arity
     self.summary = summary
+    self.membership = membership
     self.body = body
   }
 }

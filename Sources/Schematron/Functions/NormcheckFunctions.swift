@@ -89,7 +89,8 @@ enum NormcheckFunctions {
     ) { call, _ in .string(call.arguments[0].stringValue.lowercased()) },
     FunctionDefinition(
       QualifiedName("in-vocabulary", namespace: ns), arity: 2...2,
-      summary: "nc:in-vocabulary(value, vocabulary): whether the term is in the named vocabulary."
+      summary: "nc:in-vocabulary(value, vocabulary): whether the term is in the named vocabulary.",
+      membership: { name, environment in environment.terms(of: name) }
     ) { call, environment in
       let name = call.arguments[1].stringValue
       guard let vocabulary = environment.vocabularies[name] else {
