@@ -9,67 +9,87 @@ import Foundation
 /// not hold in one piece (an attribute with an entity reference) are copied and freed with the
 /// table. Hashes are Swift's seeded `Hasher` over the bytes, so that a document cannot choose
 /// colliding values. Open addressing with linear probing; the first element of each value is
-/// stored inline, the rare others apart.
+/// stored inline, the rare others in one array apart.
 ///
-/// Built by one thread; read by any number once built (it is not changed afterwards). Its keys
-/// point into the tree of the document that owns it, which must outlive it.
+/// Built by one thread (``add(_:valueOf:)``, then ``seal()``), then read by any number through
+/// its ``Reader``, which holds plain pointers: threads that look up the same table count no
+/// references on it, whose cache line would otherwise bounce between their cores. Its keys point
+/// into the tree of the document that owns it, which must outlive it.
 final class AttributeTable {
-  private struct Entry {
+  struct Entry {
     /// `nil` only for the empty value.
     var key: UnsafePointer<UInt8>?
     var count: Int
     var hash: Int
     var first: xmlNodePtr
-    /// Index into ``more``, or -1.
-    var more: Int
+    /// The other elements with this value: a range of ``Reader/others``.
+    var othersStart: Int32 = 0
+    var othersCount: Int32 = 0
   }
-  private var entries: [Entry] = []
-  /// Indexes into ``entries`` (-1: empty); a power of two long, at most half full.
-  private var buckets: [Int32]
-  private var more: [[xmlNodePtr]] = []
+
+  /// Lookups in a sealed table, without reference counting.
+  struct Reader {
+    fileprivate let entries: UnsafeMutablePointer<Entry>
+    fileprivate let buckets: UnsafeMutablePointer<Int32>
+    fileprivate let mask: Int
+    fileprivate let others: UnsafeMutablePointer<xmlNodePtr>
+
+    /// Calls `body` with each element whose value is the `count` bytes at `key` (`nil` only
+    /// when empty), in document order.
+    @inline(__always)
+    func forEach(_ key: UnsafePointer<UInt8>?, count: Int, _ body: (xmlNodePtr) -> Void) {
+      let hash = AttributeTable.hash(key, count)
+      var bucket = hash & mask
+      while true {
+        let slot = Int(buckets[bucket])
+        if slot < 0 { return }
+        let entry = entries[slot]
+        if entry.hash == hash, entry.count == count, count == 0 || memcmp(entry.key!, key!, count) == 0 {
+          body(entry.first)
+          for index in 0..<Int(entry.othersCount) { body(others[Int(entry.othersStart) + index]) }
+          return
+        }
+        bucket = (bucket + 1) & mask
+      }
+    }
+  }
+
+  // While building.
+  private var building: [Entry] = []
+  private var slots: [Int32]
+  private var duplicates: [Int: [xmlNodePtr]] = [:]
   private var owned: [UnsafeMutablePointer<xmlChar>] = []
+  /// Set by ``seal()``.
+  private(set) var reader: Reader?
 
   /// An empty table sized for about `capacity` values.
   init(capacity: Int = 0) {
     var size = 16
     while size < capacity * 2 { size <<= 1 }
-    buckets = Array(repeating: -1, count: size)
-    entries.reserveCapacity(capacity)
+    slots = Array(repeating: -1, count: size)
+    building.reserveCapacity(capacity)
   }
 
   deinit {
     for copy in owned { LibXML2.free(copy) }
+    if let reader {
+      reader.entries.deallocate()
+      reader.buckets.deallocate()
+      reader.others.deallocate()
+    }
   }
 
-  /// The number of distinct values.
-  var count: Int { entries.count }
-
   @inline(__always)
-  private static func hash(_ key: UnsafePointer<UInt8>?, _ count: Int) -> Int {
+  static func hash(_ key: UnsafePointer<UInt8>?, _ count: Int) -> Int {
     var hasher = Hasher()
     hasher.combine(bytes: UnsafeRawBufferPointer(start: key, count: count))
     return hasher.finalize()
   }
 
-  /// The entry for the `count` bytes at `key`, or `nil`.
-  @inline(__always)
-  private func find(_ key: UnsafePointer<UInt8>?, _ count: Int, hash: Int) -> Int? {
-    let mask = buckets.count - 1
-    var bucket = hash & mask
-    while true {
-      let slot = Int(buckets[bucket])
-      if slot < 0 { return nil }
-      let entry = entries[slot]
-      if entry.hash == hash, entry.count == count, count == 0 || memcmp(entry.key!, key!, count) == 0 {
-        return slot
-      }
-      bucket = (bucket + 1) & mask
-    }
-  }
-
   /// Records `element` under the value of its attribute `attribute` (elements must come in
   /// document order).
   func add(_ element: xmlNodePtr, valueOf attribute: xmlAttrPtr) {
+    precondition(reader == nil, "a sealed attribute table is not changed")
     if let text = attribute.pointee.children, text.pointee.next == nil, text.pointee.type == XML_TEXT_NODE {
       let content = text.pointee.content.map { UnsafePointer($0) }
       add(element, key: content, count: content.map(cStringLength) ?? 0)
@@ -83,46 +103,67 @@ final class AttributeTable {
 
   private func add(_ element: xmlNodePtr, key: UnsafePointer<UInt8>?, count: Int) {
     let hash = Self.hash(key, count)
-    if let slot = find(key, count, hash: hash) {
-      if entries[slot].more < 0 {
-        entries[slot].more = more.count
-        more.append([])
+    let mask = slots.count - 1
+    var bucket = hash & mask
+    while true {
+      let slot = Int(slots[bucket])
+      if slot < 0 { break }
+      let entry = building[slot]
+      if entry.hash == hash, entry.count == count, count == 0 || memcmp(entry.key!, key!, count) == 0 {
+        duplicates[slot, default: []].append(element)
+        return
       }
-      more[entries[slot].more].append(element)
+      bucket = (bucket + 1) & mask
+    }
+    if (building.count + 1) * 2 > slots.count {
+      grow()
+      add(element, key: key, count: count)
       return
     }
-    if (entries.count + 1) * 2 > buckets.count { grow() }
-    let mask = buckets.count - 1
-    var bucket = hash & mask
-    while buckets[bucket] >= 0 { bucket = (bucket + 1) & mask }
-    buckets[bucket] = Int32(entries.count)
-    entries.append(Entry(key: key, count: count, hash: hash, first: element, more: -1))
+    slots[bucket] = Int32(building.count)
+    building.append(Entry(key: key, count: count, hash: hash, first: element))
   }
 
   private func grow() {
-    buckets = Array(repeating: -1, count: buckets.count * 2)
-    let mask = buckets.count - 1
-    for (slot, entry) in entries.enumerated() {
+    slots = Array(repeating: -1, count: slots.count * 2)
+    let mask = slots.count - 1
+    for (index, entry) in building.enumerated() {
       var bucket = entry.hash & mask
-      while buckets[bucket] >= 0 { bucket = (bucket + 1) & mask }
-      buckets[bucket] = Int32(slot)
+      while slots[bucket] >= 0 { bucket = (bucket + 1) & mask }
+      slots[bucket] = Int32(index)
     }
   }
 
-  /// Calls `body` with each element whose value is the `count` bytes at `key`, in document order.
-  @inline(__always)
-  func forEach(_ key: UnsafePointer<UInt8>?, count: Int, _ body: (xmlNodePtr) -> Void) {
-    guard let slot = find(key, count, hash: Self.hash(key, count)) else { return }
-    let entry = entries[slot]
-    body(entry.first)
-    if entry.more >= 0 { for element in more[entry.more] { body(element) } }
+  /// Ends building: copies the table into the buffers its ``reader`` reads.
+  func seal() {
+    guard reader == nil else { return }
+    let othersCount = duplicates.values.reduce(0) { $0 + $1.count }
+    let others = UnsafeMutablePointer<xmlNodePtr>.allocate(capacity: max(othersCount, 1))
+    var next = 0
+    for (slot, elements) in duplicates.sorted(by: { $0.key < $1.key }) {
+      building[slot].othersStart = Int32(next)
+      building[slot].othersCount = Int32(elements.count)
+      for element in elements {
+        others[next] = element
+        next += 1
+      }
+    }
+    let entries = UnsafeMutablePointer<Entry>.allocate(capacity: max(building.count, 1))
+    entries.initialize(from: building, count: building.count)
+    let buckets = UnsafeMutablePointer<Int32>.allocate(capacity: slots.count)
+    buckets.initialize(from: slots, count: slots.count)
+    reader = Reader(entries: entries, buckets: buckets, mask: slots.count - 1, others: others)
+    building = []
+    slots = []
+    duplicates = [:]
   }
 
-  /// The elements whose value is `value`, in document order.
+  /// The elements whose value is `value`, in document order (the table must be sealed).
   func elements(_ value: String) -> [xmlNodePtr] {
-    value.withUTF8Bytes { bytes in
+    guard let reader else { preconditionFailure("attribute table read before it was sealed") }
+    return value.withUTF8Bytes { bytes in
       var result: [xmlNodePtr] = []
-      forEach(bytes.baseAddress, count: bytes.count) { result.append($0) }
+      reader.forEach(bytes.baseAddress, count: bytes.count) { result.append($0) }
       return result
     }
   }

@@ -341,6 +341,7 @@ extension Document {
         property = current.pointee.next
       }
     }
+    table.seal()
     attributeIndexes[key] = table
     return AttributeIndex(document: self, table: table)
   }

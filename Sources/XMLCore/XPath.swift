@@ -102,6 +102,7 @@ public final class XPathContext {
   /// Lookups answered from attribute indexes (``register(indexedLookup:_:)``).
   fileprivate var indexedLookups: [QualifiedName: (String) throws -> AttributeIndex?] = [:]
   /// Function and index name → its table, or `nil` when the lookup falls back to Swift for it.
+  /// (The tables are kept here, alive for their readers.)
   fileprivate var resolvedTables: [IndexedTableKey: (table: AttributeTable, selection: AttributeIndex.Selection)?] =
     [:]
   fileprivate struct IndexedTableKey: Hashable {
@@ -116,10 +117,10 @@ public final class XPathContext {
     let name: UnsafeRawPointer
     let uri: UnsafeRawPointer?
     let key: IndexedTableKey
-    let resolved: (table: AttributeTable, selection: AttributeIndex.Selection)?
+    let resolved: (table: AttributeTable.Reader, selection: AttributeIndex.Selection)?
     init(
       name: UnsafeRawPointer, uri: UnsafeRawPointer?, key: IndexedTableKey,
-      resolved: (table: AttributeTable, selection: AttributeIndex.Selection)?
+      resolved: (table: AttributeTable.Reader, selection: AttributeIndex.Selection)?
     ) {
       self.name = name
       self.uri = uri
@@ -284,7 +285,7 @@ public final class XPathContext {
   /// calls of one rule, which ask for the same index, build no Swift string and hash nothing.
   fileprivate func indexedTable(
     name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?, index: UnsafePointer<xmlChar>
-  ) -> (table: AttributeTable, selection: AttributeIndex.Selection)? {
+  ) -> (table: AttributeTable.Reader, selection: AttributeIndex.Selection)? {
     if let last = lastIndexedTable, last.name == UnsafeRawPointer(name), last.uri == uri.map(UnsafeRawPointer.init),
       last.key.function.localName.withUTF8Bytes({ cStringEquals(name, $0) }),
       last.key.function.namespace.withUTF8Bytes({ cStringEquals(uri, $0) }),
@@ -304,9 +305,10 @@ public final class XPathContext {
       resolved = (try? resolve(key.index)).flatMap { $0 }.map { ($0.table, $0.selection) }
       resolvedTables[key] = resolved
     }
+    let reader = resolved.flatMap { resolved in resolved.table.reader.map { ($0, resolved.selection) } }
     lastIndexedTable = IndexedTableHit(
-      name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init), key: key, resolved: resolved)
-    return resolved
+      name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init), key: key, resolved: reader)
+    return reader
   }
 
   /// Answers calls `name(value, set)` natively: whether the string value of `value` is in the
