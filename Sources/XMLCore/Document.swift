@@ -31,7 +31,7 @@ public final class Document {
 
   init(
     pointer: xmlDocPtr, elementInfo: [ElementInfo], sourceName: String, warnings: [XMLError],
-    elementIndex: ElementIndex? = nil
+    elementIndex: ElementIndex? = nil, attributeIndexes: [AttributeIndexRequest: AttributeTable] = [:]
   ) {
     self.pointer = pointer
     self.elementInfo = elementInfo
@@ -39,6 +39,7 @@ public final class Document {
     self.warnings = warnings
     self.owner = nil
     self.elementIndexStorage = elementIndex
+    self.attributeIndexes = attributeIndexes
     // libxml2 declares the `xml` namespace on the document the first time something looks it
     // up (xmlSearchNs: XPath's namespace nodes, an XSD `xsi:type="xml:…"`), a write into the
     // tree; done here, on the thread that owns the document, so later readers only read.
@@ -72,7 +73,7 @@ public final class Document {
   /// Guards ``elementIndexStorage``.
   private let elementIndexLock = NSLock()
   /// Shared attribute indexes (``attributeIndex(of:attribute:)``), guarded by ``attributeIndexLock``.
-  var attributeIndexes: [AttributeIndexKey: AttributeTable] = [:]
+  var attributeIndexes: [AttributeIndexRequest: AttributeTable] = [:]
   /// Guards ``attributeIndexes``; held while one is built, so that it is built once.
   let attributeIndexLock = NSLock()
 
@@ -88,37 +89,49 @@ public final class Document {
 
   /// Reads and parses the file at `path`.
   ///
+  /// `indexing` names attribute indexes to collect while parsing (see
+  /// ``AttributeIndexRequest``); ``attributeIndex(of:attribute:)`` then finds them built.
+  ///
   /// - Throws: ``XMLError`` of kind `.io` when the path is missing, not a regular file or
   ///   unreadable; `.limit` when it is larger than `limits.maxInputBytes`; otherwise the
   ///   first parse error, with file, line and column.
-  public convenience init(contentsOfFile path: String, limits: ParseLimits = .default) throws {
+  public convenience init(
+    contentsOfFile path: String, limits: ParseLimits = .default, indexing: [AttributeIndexRequest] = []
+  ) throws {
     let bytes = try InputReader.readFile(path, limit: limits.maxInputBytes)
-    try self.init(bytes: bytes, sourceName: path, baseURL: URL(fileURLWithPath: path), limits: limits)
+    try self.init(
+      bytes: bytes, sourceName: path, baseURL: URL(fileURLWithPath: path), limits: limits, indexing: indexing)
   }
 
   /// Parses XML from memory.
   ///
-  /// `sourceName` is used in error locations.
+  /// `sourceName` is used in error locations; `indexing` as for
+  /// ``init(contentsOfFile:limits:indexing:)``.
   public convenience init(
     bytes: some Collection<UInt8>, sourceName: String = "<memory>", baseURL: URL? = nil,
-    limits: ParseLimits = .default
+    limits: ParseLimits = .default, indexing: [AttributeIndexRequest] = []
   ) throws {
     let parsed = try Parser.parse(
-      bytes: Array(bytes), sourceName: sourceName, baseURL: baseURL, limits: limits)
+      bytes: Array(bytes), sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing)
     self.init(
       pointer: parsed.document, elementInfo: parsed.elementInfo, sourceName: sourceName,
-      warnings: parsed.warnings, elementIndex: parsed.elementIndex)
+      warnings: parsed.warnings, elementIndex: parsed.elementIndex, attributeIndexes: parsed.attributeIndexes)
   }
 
   /// Parses XML from a string (encoded as UTF-8; an encoding declaration must agree).
-  public convenience init(string: String, sourceName: String = "<memory>", limits: ParseLimits = .default) throws {
-    try self.init(bytes: Array(string.utf8), sourceName: sourceName, limits: limits)
+  public convenience init(
+    string: String, sourceName: String = "<memory>", limits: ParseLimits = .default,
+    indexing: [AttributeIndexRequest] = []
+  ) throws {
+    try self.init(bytes: Array(string.utf8), sourceName: sourceName, limits: limits, indexing: indexing)
   }
 
   /// Reads standard input to its end and parses it, under the name `<stdin>`.
-  public static func fromStandardInput(limits: ParseLimits = .default) throws -> Document {
+  public static func fromStandardInput(
+    limits: ParseLimits = .default, indexing: [AttributeIndexRequest] = []
+  ) throws -> Document {
     let bytes = try InputReader.readAll(fileDescriptor: 0, name: "<stdin>", limit: limits.maxInputBytes)
-    return try Document(bytes: bytes, sourceName: "<stdin>", limits: limits)
+    return try Document(bytes: bytes, sourceName: "<stdin>", limits: limits, indexing: indexing)
   }
 
   /// The document node (XPath's root node, `/`).

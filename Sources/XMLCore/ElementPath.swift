@@ -81,7 +81,9 @@ final class ElementIndex {
     var lastKey: PointerKey?
     var slot = 0
 
-    mutating func add(_ node: xmlNodePtr) {
+    /// Adds `node`; returns the number of its name's list (numbered as first met).
+    @discardableResult
+    mutating func add(_ node: xmlNodePtr) -> Int {
       all.append(node)
       let key = PointerKey(name: node.pointee.name, href: node.pointee.ns.flatMap { UnsafePointer($0.pointee.href) })
       if key != lastKey {
@@ -95,6 +97,7 @@ final class ElementIndex {
         lastKey = key
       }
       lists[slot].append(node)
+      return slot
     }
 
     func build() -> ElementIndex { ElementIndex(self) }
@@ -286,10 +289,44 @@ public struct AttributeIndex {
   }
 }
 
-/// What identifies a shared ``AttributeIndex``.
-struct AttributeIndexKey: Hashable {
-  var paths: [ElementPath]
-  var attribute: ElementPath.Test
+/// What identifies a shared ``AttributeIndex``: the elements that any of `paths` selects (none
+/// with predicates or an attribute step), indexed by the value of their attribute `attribute`.
+///
+/// Requested before parsing (``Document/init(contentsOfFile:limits:indexing:)``), an index is
+/// collected while the parser builds the tree, with each element's attributes still in cache,
+/// instead of by a walk over the finished tree on first use.
+public struct AttributeIndexRequest: Hashable, Sendable {
+  /// The element paths, a union; none may have filtered steps or an attribute.
+  public var paths: [ElementPath]
+  /// The attribute whose value indexes the elements.
+  public var attribute: ElementPath.Test
+
+  /// Creates a request.
+  public init(paths: [ElementPath], attribute: ElementPath.Test) {
+    precondition(
+      paths.allSatisfy { $0.filtered.isEmpty && $0.attribute == nil },
+      "an attribute index needs paths without predicates")
+    self.paths = paths
+    self.attribute = attribute
+  }
+
+  /// Whether `element` (its parents in place) is selected by one of the paths.
+  func selects(_ element: xmlNodePtr) -> Bool {
+    paths.contains { path in
+      guard let last = path.steps.last, ElementIndex.matches(element, last) else { return false }
+      return Self.ancestors(of: element, match: path)
+    }
+  }
+
+  /// Whether the parents of `element` (which passes the last step's test) pass the steps above.
+  static func ancestors(of element: xmlNodePtr, match path: ElementPath) -> Bool {
+    var node = element
+    for step in path.steps.dropLast().reversed() {
+      guard let parent = node.pointee.parent, ElementIndex.matches(parent, step) else { return false }
+      node = parent
+    }
+    return !path.absolute || node.pointee.parent?.pointee.type == XML_DOCUMENT_NODE
+  }
 }
 
 extension Document {
@@ -303,13 +340,10 @@ extension Document {
   /// by the value of their attribute `attribute`, in document order; built on first use and
   /// kept with the document.
   public func attributeIndex(of paths: [ElementPath], attribute: ElementPath.Test) -> AttributeIndex {
-    precondition(
-      paths.allSatisfy { $0.filtered.isEmpty && $0.attribute == nil },
-      "an attribute index needs paths without predicates")
     if let owner {
       return AttributeIndex(document: self, table: owner.attributeIndex(of: paths, attribute: attribute).table)
     }
-    let key = AttributeIndexKey(paths: paths, attribute: attribute)
+    let key = AttributeIndexRequest(paths: paths, attribute: attribute)
     attributeIndexLock.lock()
     defer { attributeIndexLock.unlock() }
     if let table = attributeIndexes[key] { return AttributeIndex(document: self, table: table) }

@@ -17,9 +17,14 @@ enum Parser {
     /// The element index, collected while parsing (`nil` when the document declares entities,
     /// whose elements the parser reports too but the tree keeps apart).
     var elementIndex: ElementIndex?
+    /// The attribute indexes requested, collected while parsing (none when the document
+    /// declares entities, as for ``elementIndex``).
+    var attributeIndexes: [AttributeIndexRequest: AttributeTable]
   }
 
-  static func parse(bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits) throws -> Result {
+  static func parse(
+    bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: [AttributeIndexRequest] = []
+  ) throws -> Result {
     LibXML2.ensureReady()
     let start = SourceLocation(file: sourceName, line: 0, column: 0)
     if bytes.count > limits.maxInputBytes {
@@ -42,7 +47,8 @@ enum Parser {
     }
     defer { xmlFreeParserCtxt(ctxt) }
     let builder = TreeBuilder(
-      sourceName: sourceName, maxDepth: limits.maxDepth, maxEntityExpansion: limits.maxEntityExpansion)
+      sourceName: sourceName, maxDepth: limits.maxDepth, maxEntityExpansion: limits.maxEntityExpansion,
+      indexing: indexing)
     let sax = ctxt.pointee.sax!
     sax.pointee.serror = parserErrorHook
     sax.pointee.startElementNs = startElementHook
@@ -75,9 +81,16 @@ enum Parser {
       throw XMLError(kind: .syntax, message: "the input is not well-formed XML", location: start)
     }
     let hasEntities = document.pointee.intSubset.map { $0.pointee.entities != nil } ?? false
+    var attributeIndexes: [AttributeIndexRequest: AttributeTable] = [:]
+    if !hasEntities {
+      for (request, table) in zip(indexing, builder.attributeTables) {
+        table.seal()
+        attributeIndexes[request] = table
+      }
+    }
     return Result(
       document: document, elementInfo: builder.info, warnings: builder.errors + builder.refusals,
-      elementIndex: hasEntities ? nil : builder.indexBuilder.build())
+      elementIndex: hasEntities ? nil : builder.indexBuilder.build(), attributeIndexes: attributeIndexes)
   }
 }
 
@@ -99,6 +112,13 @@ final class TreeBuilder {
   var mainContext: xmlParserCtxtPtr?
   /// The element index, filled as elements start (in document order).
   var indexBuilder = ElementIndex.Builder()
+  /// The attribute indexes requested before the parse, one table each, filled as elements start.
+  let indexing: [AttributeIndexRequest]
+  let attributeTables: [AttributeTable]
+  /// Per list of the element index (one per element name, see ``ElementIndex/Builder/add(_:)``):
+  /// the requests (by number) whose paths may select elements of that name. Most lists have
+  /// none, so that most elements cost one comparison here.
+  var indexingCandidates: [[Int]] = []
   /// Characters that entity references in content stand for, in total.
   var entityExpansion = 0
   var maxEntityExpansion: Int
@@ -141,11 +161,34 @@ final class TreeBuilder {
     }
   }
 
-  init(sourceName: String, maxDepth: Int, maxEntityExpansion: Int) {
+  init(sourceName: String, maxDepth: Int, maxEntityExpansion: Int, indexing: [AttributeIndexRequest] = []) {
     self.sourceName = sourceName
     self.maxDepth = maxDepth
     self.maxEntityExpansion = maxEntityExpansion
+    self.indexing = indexing
+    self.attributeTables = indexing.map { _ in AttributeTable() }
     info.reserveCapacity(1024)
+  }
+
+  /// Adds `element` (of element-index list `list`) to the attribute indexes that select it.
+  @inline(__always)
+  func addToAttributeIndexes(_ element: xmlNodePtr, list: Int) {
+    if list == indexingCandidates.count {
+      indexingCandidates.append(
+        indexing.indices.filter { request in
+          indexing[request].paths.contains { $0.steps.last.map { ElementIndex.matches(element, $0) } ?? false }
+        })
+    }
+    for request in indexingCandidates[list] where indexing[request].selects(element) {
+      let test = indexing[request].attribute
+      var property = element.pointee.properties
+      while let attribute = property {
+        if test.matches(name: attribute.pointee.name, namespace: attribute.pointee.ns) {
+          attributeTables[request].add(element, valueOf: attribute)
+        }
+        property = attribute.pointee.next
+      }
+    }
   }
 
   static func from(_ context: UnsafeMutableRawPointer?) -> (xmlParserCtxtPtr, TreeBuilder)? {
@@ -183,7 +226,8 @@ final class TreeBuilder {
     // What xmlXPathOrderDocElems would store, without its walk over the tree: libxml2 sorts
     // node-sets by this negated document order (elements never use `content` otherwise).
     node.pointee.content = UnsafeMutablePointer(bitPattern: -info.count)
-    indexBuilder.add(node)
+    let list = indexBuilder.add(node)
+    if !indexing.isEmpty { addToAttributeIndexes(node, list: list) }
   }
 
   /// Adds a referenced entity's expanded size to the total; stops the parse past the limit.

@@ -124,9 +124,16 @@ public struct CheckConfiguration: Sendable {
 public struct Checker: Sendable {
   /// The configuration.
   public let configuration: CheckConfiguration
+  /// The attribute indexes the packs' keys and lookups read, collected while each input is
+  /// parsed instead of by a walk over its tree when a rule first asks.
+  let indexing: [AttributeIndexRequest]
 
   /// Creates a checker.
-  public init(_ configuration: CheckConfiguration) { self.configuration = configuration }
+  public init(_ configuration: CheckConfiguration) {
+    self.configuration = configuration
+    var seen = Set<AttributeIndexRequest>()
+    indexing = configuration.packs.flatMap(\.schema.attributeIndexRequests).filter { seen.insert($0).inserted }
+  }
 
   /// Checks `inputs` with up to `jobs` running at once.
   ///
@@ -174,10 +181,11 @@ public struct Checker: Sendable {
     let document: Document
     do {
       switch input {
-      case .file(let path): document = try Document(contentsOfFile: path, limits: configuration.limits)
-      case .standardInput: document = try Document.fromStandardInput(limits: configuration.limits)
+      case .file(let path):
+        document = try Document(contentsOfFile: path, limits: configuration.limits, indexing: indexing)
+      case .standardInput: document = try Document.fromStandardInput(limits: configuration.limits, indexing: indexing)
       case .bytes(let name, let data):
-        document = try Document(bytes: data, sourceName: name, limits: configuration.limits)
+        document = try Document(bytes: data, sourceName: name, limits: configuration.limits, indexing: indexing)
       }
     } catch let error as XMLError {
       report.findings.append(Self.finding(for: error, input: input.name))

@@ -115,6 +115,40 @@ public struct CompiledSchema: Sendable {
   /// rewritten expression when there is one).
   let invariants: [String: InvariantHoister.Plan]
 
+  /// The shared attribute index that key `name` reads: for a plain key (`match="a/b | c/d"
+  /// use="@id"`); `nil` for any other, which each evaluation indexes itself.
+  func indexRequest(forKey name: String) -> AttributeIndexRequest? {
+    guard let key = keys[name], let attribute = key.attribute else { return nil }
+    let paths = key.matchPlans.compactMap { plan in
+      plan.flatMap { $0.path.filtered.isEmpty && $0.path.attribute == nil ? $0.path : nil }
+    }
+    guard paths.count == key.matchPlans.count else { return nil }
+    return AttributeIndexRequest(
+      paths: paths, attribute: ElementPath.Test(namespace: attribute.namespace, localName: attribute.local))
+  }
+
+  /// The shared attribute index that lookup `number` reads: when its path is plain child
+  /// steps; `nil` otherwise, as for ``indexRequest(forKey:)``.
+  func indexRequest(forLookup number: Int) -> AttributeIndexRequest? {
+    let lookup = lookups[number]
+    let namespace = lookup.attribute.prefix.flatMap { namespaces[$0] }
+    guard let plan = ContextPlan(lookup.path, namespaces: namespaces),
+      plan.path.filtered.isEmpty, plan.path.attribute == nil,
+      lookup.attribute.prefix == nil || namespace != nil
+    else { return nil }
+    return AttributeIndexRequest(
+      paths: [plan.path], attribute: ElementPath.Test(namespace: namespace, localName: lookup.attribute.local))
+  }
+
+  /// Every shared attribute index the schema's keys and lookups read, each once: what a host
+  /// may ask the parser to collect (``XMLCore/Document/init(contentsOfFile:limits:indexing:)``).
+  public var attributeIndexRequests: [AttributeIndexRequest] {
+    var seen = Set<AttributeIndexRequest>()
+    let requests =
+      keys.keys.sorted().compactMap(indexRequest(forKey:)) + lookups.indices.compactMap(indexRequest(forLookup:))
+    return requests.filter { seen.insert($0).inserted }
+  }
+
   /// How many expressions have parts computed once per document.
   public var hoistedExpressionCount: Int { invariants.count }
 

@@ -753,16 +753,10 @@ final class DocumentRun {
   /// siblings for a sibling lookup; `nil` when its path cannot be answered from the element
   /// index (the lookup then builds an index of its own).
   private func sharedLookupIndex(_ number: Int, in session: Session) -> AttributeIndex? {
-    let lookup = schema.lookups[number]
-    let namespace = lookup.attribute.prefix.flatMap { schema.namespaces[$0] }
-    guard let plan = ContextPlan(lookup.path, namespaces: schema.namespaces),
-      plan.path.filtered.isEmpty, plan.path.attribute == nil,
-      lookup.attribute.prefix == nil || namespace != nil
-    else { return nil }
+    guard let request = schema.indexRequest(forLookup: number) else { return nil }
     // The same index serves every lookup, key and pack that asks for this path and attribute.
-    let test = ElementPath.Test(namespace: namespace, localName: lookup.attribute.local)
-    let index = session.context.document.attributeIndex(of: plan.path, attribute: test)
-    switch lookup.siblingAxis {
+    let index = session.context.document.attributeIndex(of: request.paths, attribute: request.attribute)
+    switch schema.lookups[number].siblingAxis {
     case nil: return index
     case "preceding-sibling": return index.selecting(.precedingSiblings)
     default: return index.selecting(.followingSiblings)
@@ -815,14 +809,10 @@ final class DocumentRun {
   /// Builds the hash index of `xsl:key name`: every string value of `use` → matching nodes.
   func buildKey(_ name: String, in session: Session) throws -> KeyIndex? {
     guard let key = schema.keys[name] else { return nil }
-    let paths = key.matchPlans.compactMap { plan in
-      plan.flatMap { $0.path.filtered.isEmpty && $0.path.attribute == nil ? $0.path : nil }
-    }
-    if let attribute = key.attribute, paths.count == key.matchPlans.count {
+    if let request = schema.indexRequest(forKey: name) {
       // A plain key (`match="a/b | c/d" use="@id"`): the document keeps it for every pack and
       // thread that asks.
-      let test = ElementPath.Test(namespace: attribute.namespace, localName: attribute.local)
-      return KeyIndex(shared: session.context.document.attributeIndex(of: paths, attribute: test))
+      return KeyIndex(shared: session.context.document.attributeIndex(of: request.paths, attribute: request.attribute))
     }
     let saved = session.environment.currentNode
     defer { session.environment.currentNode = saved }

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+@testable import XMLCore
+
+/// Attribute indexes collected while parsing answer exactly what the same indexes built on
+/// first use from the finished tree answer.
+@Suite("Attribute indexes collected while parsing")
+struct ParseTimeIndexTests {
+  static func test(_ local: String, _ namespace: String? = "urn:a") -> ElementPath.Test {
+    ElementPath.Test(namespace: namespace, localName: local)
+  }
+
+  static let requests: [AttributeIndexRequest] = [
+    // One path anywhere; the same under the root only; a union whose branches overlap.
+    AttributeIndexRequest(paths: [ElementPath(absolute: false, steps: [test("f")])], attribute: test("id", nil)),
+    AttributeIndexRequest(
+      paths: [ElementPath(absolute: true, steps: [test("r"), test("list"), test("f")])], attribute: test("id", nil)),
+    AttributeIndexRequest(
+      paths: [
+        ElementPath(absolute: false, steps: [test("list"), test("f")]),
+        ElementPath(absolute: false, steps: [test("f")]),
+        ElementPath(absolute: false, steps: [test("c")]),
+      ],
+      attribute: test("id", nil)),
+    // A namespaced attribute; elements of any name.
+    AttributeIndexRequest(paths: [ElementPath(absolute: false, steps: [test("f")])], attribute: test("ref", "urn:b")),
+    AttributeIndexRequest(paths: [ElementPath(absolute: false, steps: [.any])], attribute: test("id", nil)),
+  ]
+
+  static func declaration(entities: Bool) -> String {
+    var body = ""
+    for index in 0..<400 {
+      let id = "id-\(index % 150)"
+      body += "<f id=\"\(index % 9 == 0 ? "" : id)\" b:ref=\"\(id)\">"
+      body += index % 5 == 0 ? "<f id=\"\(id)\"/><c id=\"\(id)\"/>" : ""
+      body += "</f>"
+      if index % 50 == 0 { body += "</list><list><c id=\"\(id)\"/>" }
+    }
+    let doctype = entities ? "<!DOCTYPE r [<!ENTITY e \"x\">]>" : ""
+    return "\(doctype)<r xmlns=\"urn:a\" xmlns:b=\"urn:b\"><list>\(body)</list><f id=\"last\"/></r>"
+  }
+
+  @Test(arguments: [false, true]) func sameAnswersAsIndexesBuiltOnFirstUse(entities: Bool) throws {
+    let xml = Self.declaration(entities: entities)
+    let collected = try Document(string: xml, indexing: Self.requests)
+    let later = try Document(string: xml)
+    // Collected while parsing unless the document declares entities (then built on first use).
+    #expect(collected.attributeIndexes.count == (entities ? 0 : Self.requests.count))
+    #expect(later.attributeIndexes.isEmpty)
+    var nonEmpty = 0
+    for request in Self.requests {
+      let fromParse = collected.attributeIndex(of: request.paths, attribute: request.attribute)
+      let fromTree = later.attributeIndex(of: request.paths, attribute: request.attribute)
+      for value in ["", "last", "none"] + (0..<150).map({ "id-\($0)" }) {
+        let expected = fromTree[value].map(\.path)
+        #expect(fromParse[value].map(\.path) == expected, "\(request) \(value)")
+        if !expected.isEmpty { nonEmpty += 1 }
+      }
+    }
+    #expect(nonEmpty > 500)
+  }
+
+  /// The file initializer passes the requests on too.
+  @Test func fileInputsCollectToo() throws {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("parse-time-index-\(UUID()).xml")
+    try Self.declaration(entities: false).write(to: url, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: url) }
+    let document = try Document(contentsOfFile: url.path, indexing: Self.requests)
+    #expect(document.attributeIndexes.count == Self.requests.count)
+  }
+}
