@@ -115,9 +115,11 @@ final class TreeBuilder {
   /// The attribute indexes requested before the parse, one table each, filled as elements start.
   let indexing: [AttributeIndexRequest]
   let attributeTables: [AttributeTable]
-  /// Per list of the element index (one per element name, see ``ElementIndex/Builder/add(_:)``):
-  /// the requests (by number) whose paths may select elements of that name. Most lists have
-  /// none, so that most elements cost one comparison here.
+  /// The requests (by number) whose paths may select elements of each element-index list.
+  ///
+  /// One entry per list of the element index (one list per element name, see
+  /// ``ElementIndex/Builder/add(_:)``). Most lists have none, so that most elements cost one
+  /// comparison here.
   var indexingCandidates: [[Int]] = []
   /// Characters that entity references in content stand for, in total.
   var entityExpansion = 0
