@@ -101,7 +101,9 @@ final class AttributeTable {
     add(element, key: UnsafePointer(copy), count: cStringLength(copy))
   }
 
-  private func add(_ element: xmlNodePtr, key: UnsafePointer<UInt8>?, count: Int) {
+  /// Records `element` under the `count` bytes at `key`; returns whether the value is new.
+  @discardableResult
+  private func add(_ element: xmlNodePtr, key: UnsafePointer<UInt8>?, count: Int) -> Bool {
     let hash = Self.hash(key, count)
     let mask = slots.count - 1
     var bucket = hash & mask
@@ -111,17 +113,40 @@ final class AttributeTable {
       let entry = building[slot]
       if entry.hash == hash, entry.count == count, count == 0 || memcmp(entry.key!, key!, count) == 0 {
         duplicates[slot, default: []].append(element)
-        return
+        return false
       }
       bucket = (bucket + 1) & mask
     }
     if (building.count + 1) * 2 > slots.count {
       grow()
-      add(element, key: key, count: count)
-      return
+      return add(element, key: key, count: count)
     }
     slots[bucket] = Int32(building.count)
     building.append(Entry(key: key, count: count, hash: hash, first: element))
+    return true
+  }
+
+  /// Records `node` under its XPath string value; returns whether that value is new.
+  ///
+  /// The value is read in place for a text node and for an attribute the tree holds in one
+  /// piece, else copied and kept with the table. Not for namespace nodes.
+  func addStringValue(of node: xmlNodePtr) -> Bool {
+    precondition(reader == nil, "a sealed attribute table is not changed")
+    switch node.pointee.type {
+    case XML_ATTRIBUTE_NODE:
+      if let text = node.pointee.children, text.pointee.next == nil, text.pointee.type == XML_TEXT_NODE {
+        let content = text.pointee.content.map { UnsafePointer($0) }
+        return add(node, key: content, count: content.map(cStringLength) ?? 0)
+      }
+    case XML_TEXT_NODE, XML_CDATA_SECTION_NODE, XML_COMMENT_NODE, XML_PI_NODE:
+      let content = node.pointee.content.map { UnsafePointer($0) }
+      return add(node, key: content, count: content.map(cStringLength) ?? 0)
+    default:
+      break
+    }
+    guard let copy = xmlXPathCastNodeToString(node) else { return add(node, key: nil, count: 0) }
+    owned.append(copy)
+    return add(node, key: UnsafePointer(copy), count: cStringLength(copy))
   }
 
   private func grow() {

@@ -76,6 +76,9 @@ public final class Document {
   var attributeIndexes: [AttributeIndexRequest: AttributeTable] = [:]
   /// Guards ``attributeIndexes``; held while one is built, so that it is built once.
   let attributeIndexLock = NSLock()
+  /// Answers of absolute paths (``nodesSelected(by:)``), guarded by ``pathAnswersLock``.
+  var pathAnswers: [ElementPath: [xmlNodePtr]] = [:]
+  let pathAnswersLock = NSLock()
 
   func elementIndex() -> ElementIndex {
     if let owner { return owner.elementIndex() }

@@ -251,6 +251,21 @@ extension Document {
   }
 }
 
+extension Document {
+  /// The nodes `path` selects (it must have no filtered steps), computed once per document
+  /// from the element index and kept: for absolute paths, whose answer is the same wherever
+  /// they are evaluated.
+  func nodesSelected(by path: ElementPath) -> [xmlNodePtr] {
+    if let owner { return owner.nodesSelected(by: path) }
+    return pathAnswersLock.withLock {
+      if let known = pathAnswers[path] { return known }
+      let nodes = selectPointers(path) { _, _ in true }
+      pathAnswers[path] = nodes
+      return nodes
+    }
+  }
+}
+
 /// The elements a path selects, by the value of one of their attributes: built once per
 /// document and shared by every caller that asks for the same path and attribute.
 public struct AttributeIndex {

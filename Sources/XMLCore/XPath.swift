@@ -352,6 +352,53 @@ public final class XPathContext {
     return resolved
   }
 
+  /// Answers calls `name(node-set)` natively with the first node, in document order, of each
+  /// distinct string value among the set's nodes (EXSLT's `set:distinct`), without converting
+  /// the set to Swift values.
+  ///
+  /// Any other call (an argument that is not a node-set, a set with namespace nodes) goes to
+  /// the function registered under the same `name`, which must exist and give the same answers.
+  public func register(firstOfEachStringValue name: QualifiedName) {
+    precondition(functions[name] != nil, "a native set:distinct needs a function of the same name to fall back on")
+    distinctFunctions.insert(name)
+  }
+
+  /// Answers calls `name(n)` (`n` a string) natively with the nodes that `path(n)`, an
+  /// absolute path without predicates (``ElementPath``), selects in the context node's
+  /// document: from the document's element index, computed once per document.
+  ///
+  /// Any other call (a context node in another document, `n` not a number, `path` giving
+  /// `nil` or a path with filtered steps) goes to the function registered under the same
+  /// `name`, which must exist and give the same answers: the path as XPath evaluates it.
+  public func register(paths name: QualifiedName, _ path: @escaping (Int) -> ElementPath?) {
+    precondition(functions[name] != nil, "native paths need a function of the same name to fall back on")
+    pathFunctions[name] = path
+  }
+
+  /// Paths by function (``register(paths:_:)``).
+  fileprivate var pathFunctions: [QualifiedName: (Int) -> ElementPath?] = [:]
+  /// Their names by the C strings of their calls.
+  fileprivate var pathFunctionNames = CStringNameCache<QualifiedName>()
+  /// Answers already given in this context, by function and number, as node pointers.
+  fileprivate var pathAnswerCache: [QualifiedName: [Int: [xmlNodePtr]]] = [:]
+
+  /// The answer of path `number` of the path function named by libxml2's C strings.
+  fileprivate func pathAnswer(
+    name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?, number: UnsafePointer<xmlChar>
+  ) -> [xmlNodePtr]? {
+    guard let function = pathFunctionNames.value(name: name, uri: uri, { pathFunctions[$0] == nil ? nil : $0 }),
+      let index = Int(String(cString: number))
+    else { return nil }
+    if let known = pathAnswerCache[function]?[index] { return known }
+    guard let path = pathFunctions[function]?(index), path.filtered.isEmpty else { return nil }
+    let nodes = document.nodesSelected(by: path)
+    pathAnswerCache[function, default: [:]][index] = nodes
+    return nodes
+  }
+
+  /// Functions registered with ``register(firstOfEachStringValue:)``.
+  fileprivate var distinctFunctions: Set<QualifiedName> = []
+
   /// Membership functions (``register(membership:_:)``) by name.
   fileprivate var memberships: [QualifiedName: (String) -> StringSet?] = [:]
   /// Their names by the C strings of their calls.
@@ -626,6 +673,8 @@ private let functionLookupHook: xmlXPathFuncLookupFunc = { data, name, uri in
   let qualified = QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? "")
   if context.indexedLookups[qualified] != nil { return indexedLookupTrampoline }
   if context.memberships[qualified] != nil { return membershipTrampoline }
+  if context.distinctFunctions.contains(qualified) { return distinctTrampoline }
+  if context.pathFunctions[qualified] != nil { return pathTrampoline }
   if qualified == context.currentNodeFunction { return currentNodeTrampoline }
   return context.lookupFunction(qualified) == nil ? nil : functionTrampoline
 }
@@ -705,6 +754,83 @@ private let membershipTrampoline: xmlXPathFunction = { parser, arity in
     xmlXPathFreeObject(valuePop(parser))
     valuePush(parser, xmlXPathNewBoolean(found ? 1 : 0))
     return
+  }
+  guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
+    xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
+    return
+  }
+  owner.call(function, parser: parser, arity: Int(arity))
+}
+
+/// `name(n)` answered with the nodes of an absolute path (see `register(paths:_:)`), or by the
+/// Swift function of the same name.
+private let pathTrampoline: xmlXPathFunction = { parser, arity in
+  guard let parser, let context = parser.pointee.context, let data = context.pointee.funcLookupData,
+    let name = context.pointee.function
+  else { return }
+  let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
+  if arity == 1, parser.pointee.valueNr >= 1, let stack = parser.pointee.valueTab,
+    let argument = stack[Int(parser.pointee.valueNr) - 1], argument.pointee.type == XPATH_STRING,
+    let number = argument.pointee.stringval,
+    // `/` is the root of the context node's document: another document's is left to Swift.
+    // (A namespace node is libxml2's smaller xmlNs: its `doc` is not read.)
+    let node = context.pointee.node, node.pointee.type != XML_NAMESPACE_DECL,
+    node.pointee.type == XML_DOCUMENT_NODE
+      ? UnsafeMutableRawPointer(node) == UnsafeMutableRawPointer(owner.document.pointer)
+      : node.pointee.doc == owner.document.pointer,
+    let nodes = owner.pathAnswer(name: name, uri: context.pointee.functionURI, number: number)
+  {
+    // Charged to the operation budget like the nodes libxml2 would have collected, so that an
+    // expression that calls it over and over runs out of budget as it would have as written.
+    if context.pointee.opLimit != 0 {
+      let (count, overflow) = context.pointee.opCount.addingReportingOverflow(UInt(nodes.count))
+      context.pointee.opCount = overflow ? .max : count
+      if context.pointee.opCount > context.pointee.opLimit {
+        xmlXPathErr(parser, Int32(XPATH_OP_LIMIT_EXCEEDED.rawValue))
+        return
+      }
+    }
+    let result = xmlXPathNewNodeSet(nil)!
+    for node in nodes { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, node) }
+    xmlXPathFreeObject(valuePop(parser))
+    valuePush(parser, result)
+    return
+  }
+  guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
+    xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
+    return
+  }
+  owner.call(function, parser: parser, arity: Int(arity))
+}
+
+/// `name(node-set)` answered with the first node of each distinct string value (see
+/// `register(firstOfEachStringValue:)`), or by the Swift function of the same name.
+private let distinctTrampoline: xmlXPathFunction = { parser, arity in
+  guard let parser, let context = parser.pointee.context, let data = context.pointee.funcLookupData,
+    let name = context.pointee.function
+  else { return }
+  let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
+  if arity == 1, parser.pointee.valueNr >= 1, let stack = parser.pointee.valueTab,
+    let argument = stack[Int(parser.pointee.valueNr) - 1], argument.pointee.type == XPATH_NODESET
+  {
+    let set = argument.pointee.nodesetval
+    let count = Int(set?.pointee.nodeNr ?? 0)
+    let nodes = set?.pointee.nodeTab
+    if (0..<count).allSatisfy({ nodes?[$0]?.pointee.type != XML_NAMESPACE_DECL }) {
+      let result = xmlXPathNewNodeSet(nil)!
+      if let set, let nodes, count > 0 {
+        xmlXPathNodeSetSort(set)
+        let seen = AttributeTable(capacity: 16)
+        for index in 0..<count {
+          if let node = nodes[index], seen.addStringValue(of: node) {
+            xmlXPathNodeSetAddUnique(result.pointee.nodesetval, node)
+          }
+        }
+      }
+      xmlXPathFreeObject(valuePop(parser))
+      valuePush(parser, result)
+      return
+    }
   }
   guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
     xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))

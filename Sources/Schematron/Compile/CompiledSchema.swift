@@ -114,6 +114,9 @@ public struct CompiledSchema: Sendable {
   /// Expressions with parts computed once per document: original source → plan (over the
   /// rewritten expression when there is one).
   let invariants: [String: InvariantHoister.Plan]
+  /// Plain absolute paths answered from the element index (``PathOptimizer``), by number: as
+  /// written (what the fallback evaluates) and as an element path.
+  let paths: [(source: String, path: ElementPath)]
 
   /// The shared attribute index that key `name` reads: for a plain key (`match="a/b | c/d"
   /// use="@id"`); `nil` for any other, which each evaluation indexes itself.
@@ -288,9 +291,28 @@ public struct CompiledSchema: Sendable {
         invariants[source] = InvariantHoister.plan(evaluated)
       }
     }
+    // Plain absolute paths last, on what the other rewrites left (the hoister takes them as
+    // document-wide parts first): in the rewritten sources, the hoisted templates and parts.
+    var paths: [(source: String, path: ElementPath)] = []
+    if options.optimizeLookups {
+      func optimized(_ syntax: XPathSyntax) -> XPathSyntax? {
+        PathOptimizer.rewrite(syntax, namespaces: namespaces, paths: &paths)
+      }
+      for (source, syntax) in checker.parsed.sorted(by: { $0.key < $1.key }) where syntax.printsFaithfully {
+        let current = rewritten[source].flatMap { try? XPathSyntax.parse($0) } ?? syntax
+        if let rewrittenPaths = optimized(current) { rewritten[source] = rewrittenPaths.description }
+        if var plan = invariants[source] {
+          plan.template = optimized(plan.template) ?? plan.template
+          plan.parts = plan.parts.map { optimized($0) ?? $0 }
+          invariants[source] = plan
+        }
+      }
+      // The sources the fallback evaluates are the paths as written: never rewritten again.
+    }
     self.rewritten = rewritten
     self.lookups = lookups
     self.invariants = invariants
+    self.paths = paths
   }
 }
 

@@ -230,8 +230,13 @@ final class DocumentRun {
       context.register(function: definition.name) { [unowned environment] call in
         try body(call, environment)
       }
-      if let membership = definition.membership {
-        context.register(membership: definition.name) { [unowned environment] name in membership(name, environment) }
+      switch definition.native {
+      case .membership(let sets):
+        context.register(membership: definition.name) { [unowned environment] name in sets(name, environment) }
+      case .firstOfEachStringValue:
+        context.register(firstOfEachStringValue: definition.name)
+      case nil:
+        break
       }
     }
     let current = QualifiedName("current")
@@ -245,6 +250,20 @@ final class DocumentRun {
     session.rewritten = schema.rewritten
     session.invariants = schema.invariants
     session.operationLimit = options.operationLimit
+    if !schema.paths.isEmpty {
+      context.bind(prefix: LookupOptimizer.prefix, to: LookupOptimizer.namespace)
+      let name = QualifiedName(PathOptimizer.function.local, namespace: LookupOptimizer.namespace)
+      let paths = schema.paths
+      // The path as written, for a context node in another document.
+      context.register(function: name) { [unowned session] call in
+        guard let number = Int(call.arguments.first?.stringValue ?? ""), paths.indices.contains(number) else {
+          throw XPathFunctionError("nci:path: no path numbered '\(call.arguments.first?.stringValue ?? "")'")
+        }
+        // Compiled as written: the session's own compiled form of that source may be this call.
+        return try session.context.evaluate(XPathExpression(paths[number].source), at: call.contextNode)
+      }
+      context.register(paths: name) { number in paths.indices.contains(number) ? paths[number].path : nil }
+    }
     if !schema.lookups.isEmpty {
       context.bind(prefix: LookupOptimizer.prefix, to: LookupOptimizer.namespace)
       context.register(function: QualifiedName("lookup", namespace: LookupOptimizer.namespace)) {

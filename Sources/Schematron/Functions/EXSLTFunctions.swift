@@ -97,7 +97,8 @@ enum EXSLTFunctions {
     ) { call, _ in .number(extreme(call.arguments[0], by: >)) },
     FunctionDefinition(
       QualifiedName("distinct", namespace: sets), arity: 1...1,
-      summary: "set:distinct(node-set): the first node of each distinct string value."
+      summary: "set:distinct(node-set): the first node of each distinct string value.",
+      native: .firstOfEachStringValue
     ) { call, _ in
       var seen = Set<String>()
       return .nodeSet(call.arguments[0].nodes.filter { seen.insert($0.stringValue).inserted })

@@ -98,22 +98,31 @@ public struct FunctionDefinition: Sendable {
   public var summary: String
   /// The implementation.
   public var body: @Sendable (XPathFunctionCall, FunctionEnvironment) throws -> XPathValue
-  /// For a function `name(value, set)` that tests whether the string value of `value` is in
-  /// the set named `set`: that set, so that calls are answered inside libxml2's evaluation
-  /// (see ``XMLCore/XPathContext/register(membership:_:)``); `nil` for a set that ``body``
-  /// must answer (or reject), which must give the same answers.
-  public var membership: (@Sendable (String, FunctionEnvironment) -> StringSet?)?
+  /// How calls may be answered inside libxml2's evaluation, without converting arguments and
+  /// result to Swift values; ``body`` answers the rest and must give the same answers.
+  public var native: NativeAnswer?
+
+  /// Answers that XMLCore computes natively (see ``native``).
+  public enum NativeAnswer: Sendable {
+    /// `name(value, set)`: whether the string value of `value` is in the set named `set`, as
+    /// the closure gives it (`nil`: a set ``FunctionDefinition/body`` answers or rejects); see
+    /// ``XMLCore/XPathContext/register(membership:_:)``.
+    case membership(@Sendable (String, FunctionEnvironment) -> StringSet?)
+    /// `name(node-set)`: the first node of each distinct string value (EXSLT `set:distinct`);
+    /// see ``XMLCore/XPathContext/register(firstOfEachStringValue:)``.
+    case firstOfEachStringValue
+  }
 
   /// Creates a definition.
   public init(
     _ name: QualifiedName, arity: ClosedRange<Int>, summary: String,
-    membership: (@Sendable (String, FunctionEnvironment) -> StringSet?)? = nil,
+    native: NativeAnswer? = nil,
     body: @escaping @Sendable (XPathFunctionCall, FunctionEnvironment) throws -> XPathValue
   ) {
     self.name = name
     self.arity = arity
     self.summary = summary
-    self.membership = membership
+    self.native = native
     self.body = body
   }
 }

@@ -90,7 +90,7 @@ enum NormcheckFunctions {
     FunctionDefinition(
       QualifiedName("in-vocabulary", namespace: ns), arity: 2...2,
       summary: "nc:in-vocabulary(value, vocabulary): whether the term is in the named vocabulary.",
-      membership: { name, environment in environment.terms(of: name) }
+      native: .membership { name, environment in environment.terms(of: name) }
     ) { call, environment in
       let name = call.arguments[1].stringValue
       guard let vocabulary = environment.vocabularies[name] else {
