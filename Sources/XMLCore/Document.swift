@@ -122,6 +122,8 @@ public final class Document {
   }
 
   /// Parses XML from a string (encoded as UTF-8; an encoding declaration must agree).
+  ///
+  /// `indexing` as for ``init(contentsOfFile:limits:indexing:)``.
   public convenience init(
     string: String, sourceName: String = "<memory>", limits: ParseLimits = .default,
     indexing: [AttributeIndexRequest] = []
@@ -130,6 +132,8 @@ public final class Document {
   }
 
   /// Reads standard input to its end and parses it, under the name `<stdin>`.
+  ///
+  /// `indexing` as for ``init(contentsOfFile:limits:indexing:)``.
   public static func fromStandardInput(
     limits: ParseLimits = .default, indexing: [AttributeIndexRequest] = []
   ) throws -> Document {

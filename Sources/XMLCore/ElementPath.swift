@@ -311,10 +311,10 @@ public struct AttributeIndex {
 /// collected while the parser builds the tree, with each element's attributes still in cache,
 /// instead of by a walk over the finished tree on first use.
 public struct AttributeIndexRequest: Hashable, Sendable {
-  /// The element paths, a union; none may have filtered steps or an attribute.
-  public var paths: [ElementPath]
+  /// The element paths, a union; none has filtered steps or an attribute.
+  public let paths: [ElementPath]
   /// The attribute whose value indexes the elements.
-  public var attribute: ElementPath.Test
+  public let attribute: ElementPath.Test
 
   /// Creates a request.
   public init(paths: [ElementPath], attribute: ElementPath.Test) {

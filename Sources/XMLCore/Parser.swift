@@ -83,7 +83,7 @@ enum Parser {
     let hasEntities = document.pointee.intSubset.map { $0.pointee.entities != nil } ?? false
     var attributeIndexes: [AttributeIndexRequest: AttributeTable] = [:]
     if !hasEntities {
-      for (request, table) in zip(indexing, builder.attributeTables) {
+      for (request, table) in zip(builder.indexing, builder.attributeTables) {
         table.seal()
         attributeIndexes[request] = table
       }
@@ -112,8 +112,9 @@ final class TreeBuilder {
   var mainContext: xmlParserCtxtPtr?
   /// The element index, filled as elements start (in document order).
   var indexBuilder = ElementIndex.Builder()
-  /// The attribute indexes requested before the parse, one table each, filled as elements start.
-  let indexing: [AttributeIndexRequest]
+  /// The attribute indexes requested before the parse, one table each, filled as elements
+  /// start; emptied at the first element of a document that declares entities.
+  var indexing: [AttributeIndexRequest]
   let attributeTables: [AttributeTable]
   /// The requests (by number) whose paths may select elements of each element-index list.
   ///
@@ -229,7 +230,12 @@ final class TreeBuilder {
     // node-sets by this negated document order (elements never use `content` otherwise).
     node.pointee.content = UnsafeMutablePointer(bitPattern: -info.count)
     let list = indexBuilder.add(node)
-    if !indexing.isEmpty { addToAttributeIndexes(node, list: list) }
+    if !indexing.isEmpty {
+      // A document that declares entities is indexed after the parse (its tables would be
+      // dropped, and libxml2 may free entity content it has reported meanwhile).
+      if info.count == 1, ctxt.pointee.myDoc?.pointee.intSubset?.pointee.entities != nil { indexing = [] }
+      if !indexing.isEmpty { addToAttributeIndexes(node, list: list) }
+    }
   }
 
   /// Adds a referenced entity's expanded size to the total; stops the parse past the limit.

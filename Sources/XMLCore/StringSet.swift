@@ -20,8 +20,10 @@ public final class StringSet: Sendable {
   public init(_ strings: some Sequence<String>) {
     var bytes: [UInt8] = []
     var entries: [Entry] = []
-    var seen = Set<String>()
-    for string in strings where seen.insert(string).inserted {
+    // Distinct by bytes (XPath compares strings by code points; Swift's `==` by canonical
+    // equivalence, which would merge a precomposed and a decomposed spelling).
+    var seen = Set<[UInt8]>()
+    for string in strings where seen.insert(Array(string.utf8)).inserted {
       let offset = bytes.count
       bytes += string.utf8
       let hash = bytes.withUnsafeBufferPointer { Self.hash($0.baseAddress.map { $0 + offset }, bytes.count - offset) }

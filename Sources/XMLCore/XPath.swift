@@ -102,7 +102,8 @@ public final class XPathContext {
   /// Lookups answered from attribute indexes (``register(indexedLookup:_:)``).
   fileprivate var indexedLookups: [QualifiedName: (String) throws -> AttributeIndex?] = [:]
   /// Function and index name → its table, or `nil` when the lookup falls back to Swift for it.
-  /// (The tables are kept here, alive for their readers.)
+  ///
+  /// The tables are kept here, alive for the readers the lookups use.
   fileprivate var resolvedTables: [IndexedTableKey: (table: AttributeTable, selection: AttributeIndex.Selection)?] =
     [:]
   fileprivate struct IndexedTableKey: Hashable {
@@ -111,8 +112,8 @@ public final class XPathContext {
   }
   /// The names of indexed lookups by the C strings of their calls.
   fileprivate var indexedLookupNames = CStringNameCache<QualifiedName>()
-  /// The last table ``indexedTable(name:uri:index:)`` answered, with the addresses of the
-  /// function's C strings it was asked with (a class: reading it copies no strings).
+  /// An answer of ``indexedTable(name:uri:index:)`` with the addresses of the function's C
+  /// strings it was asked with (a class: reading it copies no strings).
   fileprivate final class IndexedTableHit {
     let name: UnsafeRawPointer
     let uri: UnsafeRawPointer?
@@ -128,6 +129,7 @@ public final class XPathContext {
       self.resolved = resolved
     }
   }
+  /// The last table ``indexedTable(name:uri:index:)`` answered.
   fileprivate var lastIndexedTable: IndexedTableHit?
   /// Extension functions by the C strings of their calls: a call builds no Swift string.
   fileprivate var resolvedCalls = CStringNameCache<XPathFunction>()
@@ -184,7 +186,9 @@ public final class XPathContext {
 
   /// The value a variable had before it was bound, to give back with ``restore(_:_:)``.
   ///
-  /// Owns that value until then: every one must be restored, most recent first.
+  /// Owns that value until then: every one must be restored exactly once, most recent first,
+  /// in the context that made it (as must the ``Variable`` handles). A value never restored
+  /// is leaked; one restored twice is freed twice.
   public struct PreviousValue {
     fileprivate let object: xmlXPathObjectPtr?
   }
@@ -398,6 +402,8 @@ public final class XPathContext {
 
   /// Functions registered with ``register(firstOfEachStringValue:)``.
   fileprivate var distinctFunctions: Set<QualifiedName> = []
+  /// Their names by the C strings of their calls.
+  fileprivate var distinctNames = CStringNameCache<Bool>()
 
   /// Membership functions (``register(membership:_:)``) by name.
   fileprivate var memberships: [QualifiedName: (String) -> StringSet?] = [:]
@@ -405,7 +411,8 @@ public final class XPathContext {
   fileprivate var membershipNames = CStringNameCache<QualifiedName>()
   /// Sets by function and set name, as resolved (`nil`: the Swift function answers).
   fileprivate var membershipSets: [String: StringSet?] = [:]
-  /// The last set ``membershipSet(name:uri:set:)`` answered.
+  /// An answer of ``membershipSet(name:uri:set:)`` with the addresses of the C strings it was
+  /// asked with.
   fileprivate final class MembershipHit {
     let name: UnsafeRawPointer
     let uri: UnsafeRawPointer?
@@ -420,6 +427,7 @@ public final class XPathContext {
       self.resolved = resolved
     }
   }
+  /// The last set ``membershipSet(name:uri:set:)`` answered.
   fileprivate var lastMembership: MembershipHit?
 
   /// Makes the nodes of `other` usable in values of this context (for `document()`).
@@ -772,16 +780,14 @@ private let pathTrampoline: xmlXPathFunction = { parser, arity in
   if arity == 1, parser.pointee.valueNr >= 1, let stack = parser.pointee.valueTab,
     let argument = stack[Int(parser.pointee.valueNr) - 1], argument.pointee.type == XPATH_STRING,
     let number = argument.pointee.stringval,
-    // `/` is the root of the context node's document: another document's is left to Swift.
-    // (A namespace node is libxml2's smaller xmlNs: its `doc` is not read.)
-    let node = context.pointee.node, node.pointee.type != XML_NAMESPACE_DECL,
-    node.pointee.type == XML_DOCUMENT_NODE
-      ? UnsafeMutableRawPointer(node) == UnsafeMutableRawPointer(owner.document.pointer)
-      : node.pointee.doc == owner.document.pointer,
+    // `/` is the root of the evaluation's document (libxml2's `xmlXPathRoot` reads the
+    // context's `doc`): another document's is left to Swift.
+    context.pointee.doc == owner.document.pointer,
     let nodes = owner.pathAnswer(name: name, uri: context.pointee.functionURI, number: number)
   {
-    // Charged to the operation budget like the nodes libxml2 would have collected, so that an
-    // expression that calls it over and over runs out of budget as it would have as written.
+    // Charged to the operation budget: one operation per node answered (libxml2 would have
+    // charged at least that, and more for the children it walked past), so that an expression
+    // that calls it over and over still runs out of budget, if later than as written.
     if context.pointee.opLimit != 0 {
       let (count, overflow) = context.pointee.opCount.addingReportingOverflow(UInt(nodes.count))
       context.pointee.opCount = overflow ? .max : count
@@ -810,8 +816,14 @@ private let distinctTrampoline: xmlXPathFunction = { parser, arity in
     let name = context.pointee.function
   else { return }
   let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
+  // libxml2 caches the function in the compiled expression: check that this context answers.
   if arity == 1, parser.pointee.valueNr >= 1, let stack = parser.pointee.valueTab,
-    let argument = stack[Int(parser.pointee.valueNr) - 1], argument.pointee.type == XPATH_NODESET
+    let argument = stack[Int(parser.pointee.valueNr) - 1], argument.pointee.type == XPATH_NODESET,
+    owner.distinctNames.value(
+      name: name, uri: context.pointee.functionURI,
+      {
+        owner.distinctFunctions.contains($0) ? true : nil
+      }) == true
   {
     let set = argument.pointee.nodesetval
     let count = Int(set?.pointee.nodeNr ?? 0)
@@ -850,6 +862,8 @@ private func withStringValueBytes<R>(
   if object.pointee.type == XPATH_NODESET, (object.pointee.nodesetval?.pointee.nodeNr ?? 0) == 0 {
     return body(nil, 0)
   }
+  // libxml2 writes some numbers otherwise than XPath's string() (`1e+10`): Swift answers.
+  if object.pointee.type == XPATH_NUMBER { return nil }
   guard let text = xmlXPathCastToString(object) else { return nil }
   defer { LibXML2.free(text) }
   return body(text, cStringLength(text))

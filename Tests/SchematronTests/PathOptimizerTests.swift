@@ -30,7 +30,10 @@ struct PathOptimizerTests {
     #expect(try nested == Self.printed("nci:path('0')/d:c[@id = nci:path('1')] | nci:path('2')"))
     #expect(try nestedPaths == ["/d:r/d:list", "/d:r/d:list/d:c/@ref", "//d:x/d:y"].map(Self.printed))
     // Too short, another axis, a node-type test, an unknown prefix, a relative path: as written.
-    for source in ["/d:r", "/d:r/@id", "//@id", "/d:r/descendant::d:c", "/d:r/text()", "/d:r/p:c", "d:list/d:c"] {
+    for source in [
+      "/d:r", "/d:r/@id", "//@id", "/d:r/descendant::d:c", "/d:r/text()", "/d:r/p:c", "d:list/d:c", "//d:c[1]",
+      "/d:r//d:c", "/d:r[1]/d:list",
+    ] {
       #expect(try Self.rewrite(source).0 == nil, "\(source)")
     }
   }

@@ -169,6 +169,9 @@ final class DocumentRun {
       return expression
     }
 
+    /// The paths of ``CompiledSchema/paths`` compiled as written, for `nci:path`'s fallback.
+    var pathsAsWritten: [Int: XPathExpression] = [:]
+
     /// Expressions with parts computed once per document (``CompiledSchema/invariants``).
     var invariants: [String: InvariantHoister.Plan] = [:]
 
@@ -250,8 +253,11 @@ final class DocumentRun {
     session.rewritten = schema.rewritten
     session.invariants = schema.invariants
     session.operationLimit = options.operationLimit
-    if !schema.paths.isEmpty {
+    if !schema.paths.isEmpty || !schema.lookups.isEmpty {
+      // Bound once: binding a prefix again frees the URI that compiled expressions point to.
       context.bind(prefix: LookupOptimizer.prefix, to: LookupOptimizer.namespace)
+    }
+    if !schema.paths.isEmpty {
       let name = QualifiedName(PathOptimizer.function.local, namespace: LookupOptimizer.namespace)
       let paths = schema.paths
       // The path as written, for a context node in another document.
@@ -259,13 +265,14 @@ final class DocumentRun {
         guard let number = Int(call.arguments.first?.stringValue ?? ""), paths.indices.contains(number) else {
           throw XPathFunctionError("nci:path: no path numbered '\(call.arguments.first?.stringValue ?? "")'")
         }
-        // Compiled as written: the session's own compiled form of that source may be this call.
-        return try session.context.evaluate(XPathExpression(paths[number].source), at: call.contextNode)
+        // Compiled as written (the session's own compiled form of that source may be this call).
+        let expression = try session.pathsAsWritten[number] ?? XPathExpression(paths[number].source)
+        session.pathsAsWritten[number] = expression
+        return try session.context.evaluate(expression, at: call.contextNode)
       }
       context.register(paths: name) { number in paths.indices.contains(number) ? paths[number].path : nil }
     }
     if !schema.lookups.isEmpty {
-      context.bind(prefix: LookupOptimizer.prefix, to: LookupOptimizer.namespace)
       context.register(function: QualifiedName("lookup", namespace: LookupOptimizer.namespace)) {
         [unowned self, unowned session] call in
         try self.lookup(call, in: session)

@@ -100,8 +100,9 @@ enum EXSLTFunctions {
       summary: "set:distinct(node-set): the first node of each distinct string value.",
       native: .firstOfEachStringValue
     ) { call, _ in
-      var seen = Set<String>()
-      return .nodeSet(call.arguments[0].nodes.filter { seen.insert($0.stringValue).inserted })
+      // Distinct by code points, as XPath compares strings (and as the native answer does).
+      var seen = Set<[UInt8]>()
+      return .nodeSet(call.arguments[0].nodes.filter { seen.insert(Array($0.stringValue.utf8)).inserted })
     },
     FunctionDefinition(
       QualifiedName("intersection", namespace: sets), arity: 2...2, summary: "set:intersection(a, b): nodes in both."

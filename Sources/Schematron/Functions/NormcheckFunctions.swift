@@ -93,10 +93,11 @@ enum NormcheckFunctions {
       native: .membership { name, environment in environment.terms(of: name) }
     ) { call, environment in
       let name = call.arguments[1].stringValue
-      guard let vocabulary = environment.vocabularies[name] else {
+      guard let terms = environment.terms(of: name) else {
         throw XPathFunctionError("nc:in-vocabulary: no vocabulary named '\(name)' is loaded")
       }
-      return .boolean(vocabulary.contains(call.arguments[0].stringValue))
+      // Compared by code points, as XPath compares strings (and as the native answer does).
+      return .boolean(terms.contains(call.arguments[0].stringValue))
     },
     FunctionDefinition(
       QualifiedName("is-within", namespace: ns), arity: 3...3,
