@@ -687,168 +687,161 @@ private let functionLookupHook: xmlXPathFuncLookupFunc = { data, name, uri in
   return context.lookupFunction(qualified) == nil ? nil : functionTrampoline
 }
 
-/// `current()` answered with the context's current node (see `register(currentNode:)`), or by
-/// the Swift function of the same name.
-private let currentNodeTrampoline: xmlXPathFunction = { parser, arity in
+/// Runs a native answer of the extension function being called (`answer` gives whether it
+/// answered), and otherwise calls the Swift function registered under its name.
+///
+/// `answer` receives the parser, its XPath context, the ``XPathContext`` that owns it and the
+/// function's name; it must leave the stack as libxml2 expects when it answers (or report an
+/// error), and untouched when it does not.
+@inline(__always)
+private func answerNatively(
+  _ parser: xmlXPathParserContextPtr?, _ arity: Int32,
+  _ answer: (xmlXPathParserContextPtr, xmlXPathContextPtr, XPathContext, UnsafePointer<xmlChar>) -> Bool
+) {
   guard let parser, let context = parser.pointee.context, let data = context.pointee.funcLookupData,
     let name = context.pointee.function
   else { return }
   let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
-  // libxml2 caches the function in the compiled expression: check that this context answers.
-  if arity == 0, owner.currentNodeFunction != nil, owner.currentNode == nil || owner.currentPointer != nil {
-    valuePush(parser, xmlXPathNewNodeSet(owner.currentPointer))
-    return
-  }
+  if answer(parser, context, owner, name) { return }
   guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
     xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
     return
   }
   owner.call(function, parser: parser, arity: Int(arity))
+}
+
+/// `current()` answered with the context's current node (see `register(currentNode:)`), or by
+/// the Swift function of the same name.
+private let currentNodeTrampoline: xmlXPathFunction = { parser, arity in
+  answerNatively(parser, arity) { parser, context, owner, name in
+    // libxml2 caches the function in the compiled expression: check that this context answers.
+    if arity == 0, owner.currentNodeFunction != nil, owner.currentNode == nil || owner.currentPointer != nil {
+      valuePush(parser, xmlXPathNewNodeSet(owner.currentPointer))
+      return true
+    }
+    return false
+  }
 }
 
 /// `name(index, value)` answered from an attribute index (see `register(indexedLookup:_:)`),
 /// or by the Swift function of the same name.
 private let indexedLookupTrampoline: xmlXPathFunction = { parser, arity in
-  guard let parser, let context = parser.pointee.context, let data = context.pointee.funcLookupData,
-    let name = context.pointee.function
-  else { return }
-  let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
-  if arity == 2, parser.pointee.valueNr >= 2, let stack = parser.pointee.valueTab,
-    let value = stack[Int(parser.pointee.valueNr) - 1], let index = stack[Int(parser.pointee.valueNr) - 2],
-    index.pointee.type == XPATH_STRING, let indexName = index.pointee.stringval,
-    // The index is of this context's document: a context node elsewhere (in a `let` fragment,
-    // a `document()`) is left to the Swift function.
-    // (A namespace node is libxml2's smaller xmlNs: its `doc` is not read.)
-    context.pointee.node.map({ $0.pointee.type != XML_NAMESPACE_DECL && $0.pointee.doc == owner.document.pointer })
-      ?? true,
-    let (table, selection) = owner.indexedTable(name: name, uri: context.pointee.functionURI, index: indexName),
-    let keep = siblingFilter(selection, context: context.pointee.node),
-    let result = withLookupBytes(
-      value,
-      { key, count in
-        let result = xmlXPathNewNodeSet(nil)!
-        table.forEach(key, count: count) { element in
-          if keep(element) { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, element) }
-        }
-        return result
-      })
-  {
-    xmlXPathFreeObject(valuePop(parser))
-    xmlXPathFreeObject(valuePop(parser))
-    valuePush(parser, result)
-    return
+  answerNatively(parser, arity) { parser, context, owner, name in
+    if arity == 2, parser.pointee.valueNr >= 2, let stack = parser.pointee.valueTab,
+      let value = stack[Int(parser.pointee.valueNr) - 1], let index = stack[Int(parser.pointee.valueNr) - 2],
+      index.pointee.type == XPATH_STRING, let indexName = index.pointee.stringval,
+      // The index is of this context's document: a context node elsewhere (in a `let` fragment,
+      // a `document()`) is left to the Swift function.
+      // (A namespace node is libxml2's smaller xmlNs: its `doc` is not read.)
+      context.pointee.node.map({ $0.pointee.type != XML_NAMESPACE_DECL && $0.pointee.doc == owner.document.pointer })
+        ?? true,
+      let (table, selection) = owner.indexedTable(name: name, uri: context.pointee.functionURI, index: indexName),
+      let keep = siblingFilter(selection, context: context.pointee.node),
+      let result = withLookupBytes(
+        value,
+        { key, count in
+          let result = xmlXPathNewNodeSet(nil)!
+          table.forEach(key, count: count) { element in
+            if keep(element) { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, element) }
+          }
+          return result
+        })
+    {
+      xmlXPathFreeObject(valuePop(parser))
+      xmlXPathFreeObject(valuePop(parser))
+      valuePush(parser, result)
+      return true
+    }
+    return false
   }
-  guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
-    xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
-    return
-  }
-  owner.call(function, parser: parser, arity: Int(arity))
 }
 
 /// `name(value, set)` answered by a ``StringSet`` (see `register(membership:_:)`), or by the
 /// Swift function of the same name.
 private let membershipTrampoline: xmlXPathFunction = { parser, arity in
-  guard let parser, let context = parser.pointee.context, let data = context.pointee.funcLookupData,
-    let name = context.pointee.function
-  else { return }
-  let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
-  if arity == 2, parser.pointee.valueNr >= 2, let stack = parser.pointee.valueTab,
-    let setName = stack[Int(parser.pointee.valueNr) - 1], let value = stack[Int(parser.pointee.valueNr) - 2],
-    setName.pointee.type == XPATH_STRING, let setNameText = setName.pointee.stringval,
-    let set = owner.membershipSet(name: name, uri: context.pointee.functionURI, set: setNameText),
-    let found = withStringValueBytes(value, { set.contains(bytes: $0, count: $1) })
-  {
-    xmlXPathFreeObject(valuePop(parser))
-    xmlXPathFreeObject(valuePop(parser))
-    valuePush(parser, xmlXPathNewBoolean(found ? 1 : 0))
-    return
+  answerNatively(parser, arity) { parser, context, owner, name in
+    if arity == 2, parser.pointee.valueNr >= 2, let stack = parser.pointee.valueTab,
+      let setName = stack[Int(parser.pointee.valueNr) - 1], let value = stack[Int(parser.pointee.valueNr) - 2],
+      setName.pointee.type == XPATH_STRING, let setNameText = setName.pointee.stringval,
+      let set = owner.membershipSet(name: name, uri: context.pointee.functionURI, set: setNameText),
+      let found = withStringValueBytes(value, { set.contains(bytes: $0, count: $1) })
+    {
+      xmlXPathFreeObject(valuePop(parser))
+      xmlXPathFreeObject(valuePop(parser))
+      valuePush(parser, xmlXPathNewBoolean(found ? 1 : 0))
+      return true
+    }
+    return false
   }
-  guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
-    xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
-    return
-  }
-  owner.call(function, parser: parser, arity: Int(arity))
 }
 
 /// `name(n)` answered with the nodes of an absolute path (see `register(paths:_:)`), or by the
 /// Swift function of the same name.
 private let pathTrampoline: xmlXPathFunction = { parser, arity in
-  guard let parser, let context = parser.pointee.context, let data = context.pointee.funcLookupData,
-    let name = context.pointee.function
-  else { return }
-  let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
-  if arity == 1, parser.pointee.valueNr >= 1, let stack = parser.pointee.valueTab,
-    let argument = stack[Int(parser.pointee.valueNr) - 1], argument.pointee.type == XPATH_STRING,
-    let number = argument.pointee.stringval,
-    // `/` is the root of the evaluation's document (libxml2's `xmlXPathRoot` reads the
-    // context's `doc`): another document's is left to Swift.
-    context.pointee.doc == owner.document.pointer,
-    let nodes = owner.pathAnswer(name: name, uri: context.pointee.functionURI, number: number)
-  {
-    // Charged to the operation budget: one operation per node answered (libxml2 would have
-    // charged at least that, and more for the children it walked past), so that an expression
-    // that calls it over and over still runs out of budget, if later than as written.
-    if context.pointee.opLimit != 0 {
-      let (count, overflow) = context.pointee.opCount.addingReportingOverflow(UInt(nodes.count))
-      context.pointee.opCount = overflow ? .max : count
-      if context.pointee.opCount > context.pointee.opLimit {
-        xmlXPathErr(parser, Int32(XPATH_OP_LIMIT_EXCEEDED.rawValue))
-        return
+  answerNatively(parser, arity) { parser, context, owner, name in
+    if arity == 1, parser.pointee.valueNr >= 1, let stack = parser.pointee.valueTab,
+      let argument = stack[Int(parser.pointee.valueNr) - 1], argument.pointee.type == XPATH_STRING,
+      let number = argument.pointee.stringval,
+      // `/` is the root of the evaluation's document (libxml2's `xmlXPathRoot` reads the
+      // context's `doc`): another document's is left to Swift.
+      context.pointee.doc == owner.document.pointer,
+      let nodes = owner.pathAnswer(name: name, uri: context.pointee.functionURI, number: number)
+    {
+      // Charged to the operation budget: one operation per node answered (libxml2 would have
+      // charged at least that, and more for the children it walked past), so that an expression
+      // that calls it over and over still runs out of budget, if later than as written.
+      if context.pointee.opLimit != 0 {
+        let (count, overflow) = context.pointee.opCount.addingReportingOverflow(UInt(nodes.count))
+        context.pointee.opCount = overflow ? .max : count
+        if context.pointee.opCount > context.pointee.opLimit {
+          xmlXPathErr(parser, Int32(XPATH_OP_LIMIT_EXCEEDED.rawValue))
+          return true
+        }
       }
+      let result = xmlXPathNewNodeSet(nil)!
+      for node in nodes { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, node) }
+      xmlXPathFreeObject(valuePop(parser))
+      valuePush(parser, result)
+      return true
     }
-    let result = xmlXPathNewNodeSet(nil)!
-    for node in nodes { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, node) }
-    xmlXPathFreeObject(valuePop(parser))
-    valuePush(parser, result)
-    return
+    return false
   }
-  guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
-    xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
-    return
-  }
-  owner.call(function, parser: parser, arity: Int(arity))
 }
 
 /// `name(node-set)` answered with the first node of each distinct string value (see
 /// `register(firstOfEachStringValue:)`), or by the Swift function of the same name.
 private let distinctTrampoline: xmlXPathFunction = { parser, arity in
-  guard let parser, let context = parser.pointee.context, let data = context.pointee.funcLookupData,
-    let name = context.pointee.function
-  else { return }
-  let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
-  // libxml2 caches the function in the compiled expression: check that this context answers.
-  if arity == 1, parser.pointee.valueNr >= 1, let stack = parser.pointee.valueTab,
-    let argument = stack[Int(parser.pointee.valueNr) - 1], argument.pointee.type == XPATH_NODESET,
-    owner.distinctNames.value(
-      name: name, uri: context.pointee.functionURI,
-      {
-        owner.distinctFunctions.contains($0) ? true : nil
-      }) == true
-  {
-    let set = argument.pointee.nodesetval
-    let count = Int(set?.pointee.nodeNr ?? 0)
-    let nodes = set?.pointee.nodeTab
-    if (0..<count).allSatisfy({ nodes?[$0]?.pointee.type != XML_NAMESPACE_DECL }) {
-      let result = xmlXPathNewNodeSet(nil)!
-      if let set, let nodes, count > 0 {
-        xmlXPathNodeSetSort(set)
-        let seen = AttributeTable(capacity: 16)
-        for index in 0..<count {
-          if let node = nodes[index], seen.addStringValue(of: node) {
-            xmlXPathNodeSetAddUnique(result.pointee.nodesetval, node)
+  answerNatively(parser, arity) { parser, context, owner, name in
+    // libxml2 caches the function in the compiled expression: check that this context answers.
+    if arity == 1, parser.pointee.valueNr >= 1, let stack = parser.pointee.valueTab,
+      let argument = stack[Int(parser.pointee.valueNr) - 1], argument.pointee.type == XPATH_NODESET,
+      owner.distinctNames.value(
+        name: name, uri: context.pointee.functionURI,
+        {
+          owner.distinctFunctions.contains($0) ? true : nil
+        }) == true
+    {
+      let set = argument.pointee.nodesetval
+      let count = Int(set?.pointee.nodeNr ?? 0)
+      let nodes = set?.pointee.nodeTab
+      if (0..<count).allSatisfy({ nodes?[$0]?.pointee.type != XML_NAMESPACE_DECL }) {
+        let result = xmlXPathNewNodeSet(nil)!
+        if let set, let nodes, count > 0 {
+          xmlXPathNodeSetSort(set)
+          let seen = AttributeTable(capacity: 16)
+          for index in 0..<count {
+            if let node = nodes[index], seen.addStringValue(of: node) {
+              xmlXPathNodeSetAddUnique(result.pointee.nodesetval, node)
+            }
           }
         }
+        xmlXPathFreeObject(valuePop(parser))
+        valuePush(parser, result)
+        return true
       }
-      xmlXPathFreeObject(valuePop(parser))
-      valuePush(parser, result)
-      return
     }
+    return false
   }
-  guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
-    xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
-    return
-  }
-  owner.call(function, parser: parser, arity: Int(arity))
 }
 
 /// Calls `body` with the bytes of XPath's `string()` of `object`: in place for a string and for
@@ -915,15 +908,7 @@ private func withLookupBytes<R>(
 }
 
 private let functionTrampoline: xmlXPathFunction = { parser, arity in
-  guard let parser, let context = parser.pointee.context, let data = context.pointee.funcLookupData,
-    let name = context.pointee.function
-  else { return }
-  let owner = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
-  guard let function = owner.resolveCall(name: name, uri: context.pointee.functionURI) else {
-    xmlXPathErr(parser, Int32(XPATH_UNKNOWN_FUNC_ERROR.rawValue))
-    return
-  }
-  owner.call(function, parser: parser, arity: Int(arity))
+  answerNatively(parser, arity) { _, _, _, _ in false }
 }
 
 private let variableLookupHook: xmlXPathVariableLookupFunc = { data, name, uri in
