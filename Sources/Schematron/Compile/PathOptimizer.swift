@@ -1,7 +1,7 @@
 import XMLCore
 
 /// Answers absolute location paths of plain child steps from the document's element index:
-/// `/d:declaration/d:criticalInfrastructure/d:facility/@category`, `//d:facility`.
+/// `/d:declaration/d:criticalInfrastructure/d:facility/@category`, `//d:list/d:item`.
 ///
 /// libxml2 answers such a path by walking every child of every element on the way: a few
 /// sectors under a list of 100 000 facilities cost a walk over all of them, each time the path
@@ -10,8 +10,10 @@ import XMLCore
 /// ``XMLCore/XPathContext/register(paths:_:)``).
 ///
 /// Rewritten: the longest leading part of an absolute path made of child steps with a name
-/// test (or `*`) and no predicates, at least two such steps (or `//` and one), ending in an
-/// attribute step when the whole path is plain. What follows it stays as written, evaluated
+/// test (or `*`) and no predicates, at least two such steps (after `/` or `//`), ending in an
+/// attribute step when the whole path is plain. (`//x` alone is left to libxml2, which walks
+/// the document once for it as fast as the answer could be copied: under an operation budget,
+/// as written, it stops pathological expressions at the same place.) What follows it stays as written, evaluated
 /// from each node of that part (`nci:path('0')/d:commitment[…]`), so that positional
 /// predicates keep their meaning. The call falls back to the path as written when the
 /// context node is in another document.
@@ -36,7 +38,6 @@ enum PathOptimizer {
         guard step.predicates.isEmpty else { break }
         if index == 0, step.axis == "descendant-or-self", step.test == .type("node", nil) {
           plain = 1
-          elementSteps += 1  // `//` stands for a step of its own here
           continue
         }
         let nameTest: Bool
