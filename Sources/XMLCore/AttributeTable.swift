@@ -39,18 +39,32 @@ final class AttributeTable {
     @inline(__always)
     func forEach(_ key: UnsafePointer<UInt8>?, count: Int, _ body: (xmlNodePtr) -> Void) {
       let hash = AttributeTable.hash(key, count)
-      var bucket = hash & mask
-      while true {
-        let slot = Int(buckets[bucket])
-        if slot < 0 { return }
-        let entry = entries[slot]
-        if entry.hash == hash, entry.count == count, count == 0 || memcmp(entry.key!, key!, count) == 0 {
-          body(entry.first)
-          for index in 0..<Int(entry.othersCount) { body(others[Int(entry.othersStart) + index]) }
-          return
-        }
-        bucket = (bucket + 1) & mask
+      let (_, slot) = AttributeTable.probe(buckets, mask: mask, entries, hash: hash, key: key, count: count)
+      guard slot >= 0 else { return }
+      let entry = entries[slot]
+      body(entry.first)
+      for index in 0..<Int(entry.othersCount) { body(others[Int(entry.othersStart) + index]) }
+    }
+  }
+
+  /// Where the `count` bytes at `key` (hashed to `hash`) are in a table: the bucket holding
+  /// their entry and its slot, or the empty bucket where they would go and slot -1 (linear
+  /// probing; the table has at least one empty bucket, and `entries` is read only for a
+  /// bucket that is not).
+  @inline(__always)
+  static func probe(
+    _ buckets: UnsafePointer<Int32>, mask: Int, _ entries: UnsafePointer<Entry>?, hash: Int,
+    key: UnsafePointer<UInt8>?, count: Int
+  ) -> (bucket: Int, slot: Int) {
+    var bucket = hash & mask
+    while true {
+      let slot = Int(buckets[bucket])
+      if slot < 0 { return (bucket, -1) }
+      let entry = entries![slot]
+      if entry.hash == hash, entry.count == count, count == 0 || memcmp(entry.key!, key!, count) == 0 {
+        return (bucket, slot)
       }
+      bucket = (bucket + 1) & mask
     }
   }
 
@@ -105,17 +119,15 @@ final class AttributeTable {
   @discardableResult
   private func add(_ element: xmlNodePtr, key: UnsafePointer<UInt8>?, count: Int) -> Bool {
     let hash = Self.hash(key, count)
-    let mask = slots.count - 1
-    var bucket = hash & mask
-    while true {
-      let slot = Int(slots[bucket])
-      if slot < 0 { break }
-      let entry = building[slot]
-      if entry.hash == hash, entry.count == count, count == 0 || memcmp(entry.key!, key!, count) == 0 {
-        duplicates[slot, default: []].append(element)
-        return false
+    let (bucket, slot) = slots.withUnsafeBufferPointer { buckets in
+      building.withUnsafeBufferPointer { entries in
+        Self.probe(
+          buckets.baseAddress!, mask: buckets.count - 1, entries.baseAddress, hash: hash, key: key, count: count)
       }
-      bucket = (bucket + 1) & mask
+    }
+    if slot >= 0 {
+      duplicates[slot, default: []].append(element)
+      return false
     }
     if (building.count + 1) * 2 > slots.count {
       grow()

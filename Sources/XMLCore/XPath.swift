@@ -710,6 +710,24 @@ private func answerNatively(
   owner.call(function, parser: parser, arity: Int(arity))
 }
 
+/// The `k`th argument from the top of the parser's value stack (0 is the last argument), or
+/// `nil` when the stack holds fewer.
+@inline(__always)
+private func argument(_ parser: xmlXPathParserContextPtr, fromTop k: Int) -> xmlXPathObjectPtr? {
+  let count = Int(parser.pointee.valueNr)
+  guard count > k, let stack = parser.pointee.valueTab else { return nil }
+  return stack[count - 1 - k]
+}
+
+/// Frees the call's `count` arguments and pushes `result` in their place: what libxml2
+/// expects of a function that answered.
+@inline(__always)
+private func replaceArguments(_ parser: xmlXPathParserContextPtr, count: Int, with result: xmlXPathObjectPtr?) -> Bool {
+  for _ in 0..<count { xmlXPathFreeObject(valuePop(parser)) }
+  valuePush(parser, result)
+  return true
+}
+
 /// `current()` answered with the context's current node (see `register(currentNode:)`), or by
 /// the Swift function of the same name.
 private let currentNodeTrampoline: xmlXPathFunction = { parser, arity in
@@ -727,8 +745,7 @@ private let currentNodeTrampoline: xmlXPathFunction = { parser, arity in
 /// or by the Swift function of the same name.
 private let indexedLookupTrampoline: xmlXPathFunction = { parser, arity in
   answerNatively(parser, arity) { parser, context, owner, name in
-    if arity == 2, parser.pointee.valueNr >= 2, let stack = parser.pointee.valueTab,
-      let value = stack[Int(parser.pointee.valueNr) - 1], let index = stack[Int(parser.pointee.valueNr) - 2],
+    if arity == 2, let value = argument(parser, fromTop: 0), let index = argument(parser, fromTop: 1),
       index.pointee.type == XPATH_STRING, let indexName = index.pointee.stringval,
       // The index is of this context's document: a context node elsewhere (in a `let` fragment,
       // a `document()`) is left to the Swift function.
@@ -747,10 +764,7 @@ private let indexedLookupTrampoline: xmlXPathFunction = { parser, arity in
           return result
         })
     {
-      xmlXPathFreeObject(valuePop(parser))
-      xmlXPathFreeObject(valuePop(parser))
-      valuePush(parser, result)
-      return true
+      return replaceArguments(parser, count: 2, with: result)
     }
     return false
   }
@@ -760,16 +774,12 @@ private let indexedLookupTrampoline: xmlXPathFunction = { parser, arity in
 /// Swift function of the same name.
 private let membershipTrampoline: xmlXPathFunction = { parser, arity in
   answerNatively(parser, arity) { parser, context, owner, name in
-    if arity == 2, parser.pointee.valueNr >= 2, let stack = parser.pointee.valueTab,
-      let setName = stack[Int(parser.pointee.valueNr) - 1], let value = stack[Int(parser.pointee.valueNr) - 2],
+    if arity == 2, let setName = argument(parser, fromTop: 0), let value = argument(parser, fromTop: 1),
       setName.pointee.type == XPATH_STRING, let setNameText = setName.pointee.stringval,
       let set = owner.membershipSet(name: name, uri: context.pointee.functionURI, set: setNameText),
       let found = withStringValueBytes(value, { set.contains(bytes: $0, count: $1) })
     {
-      xmlXPathFreeObject(valuePop(parser))
-      xmlXPathFreeObject(valuePop(parser))
-      valuePush(parser, xmlXPathNewBoolean(found ? 1 : 0))
-      return true
+      return replaceArguments(parser, count: 2, with: xmlXPathNewBoolean(found ? 1 : 0))
     }
     return false
   }
@@ -779,9 +789,8 @@ private let membershipTrampoline: xmlXPathFunction = { parser, arity in
 /// Swift function of the same name.
 private let pathTrampoline: xmlXPathFunction = { parser, arity in
   answerNatively(parser, arity) { parser, context, owner, name in
-    if arity == 1, parser.pointee.valueNr >= 1, let stack = parser.pointee.valueTab,
-      let argument = stack[Int(parser.pointee.valueNr) - 1], argument.pointee.type == XPATH_STRING,
-      let number = argument.pointee.stringval,
+    if arity == 1, let pathNumber = argument(parser, fromTop: 0), pathNumber.pointee.type == XPATH_STRING,
+      let number = pathNumber.pointee.stringval,
       // `/` is the root of the evaluation's document (libxml2's `xmlXPathRoot` reads the
       // context's `doc`): another document's is left to Swift.
       context.pointee.doc == owner.document.pointer,
@@ -800,9 +809,7 @@ private let pathTrampoline: xmlXPathFunction = { parser, arity in
       }
       let result = xmlXPathNewNodeSet(nil)!
       for node in nodes { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, node) }
-      xmlXPathFreeObject(valuePop(parser))
-      valuePush(parser, result)
-      return true
+      return replaceArguments(parser, count: 1, with: result)
     }
     return false
   }
@@ -813,15 +820,14 @@ private let pathTrampoline: xmlXPathFunction = { parser, arity in
 private let distinctTrampoline: xmlXPathFunction = { parser, arity in
   answerNatively(parser, arity) { parser, context, owner, name in
     // libxml2 caches the function in the compiled expression: check that this context answers.
-    if arity == 1, parser.pointee.valueNr >= 1, let stack = parser.pointee.valueTab,
-      let argument = stack[Int(parser.pointee.valueNr) - 1], argument.pointee.type == XPATH_NODESET,
+    if arity == 1, let given = argument(parser, fromTop: 0), given.pointee.type == XPATH_NODESET,
       owner.distinctNames.value(
         name: name, uri: context.pointee.functionURI,
         {
           owner.distinctFunctions.contains($0) ? true : nil
         }) == true
     {
-      let set = argument.pointee.nodesetval
+      let set = given.pointee.nodesetval
       let count = Int(set?.pointee.nodeNr ?? 0)
       let nodes = set?.pointee.nodeTab
       if (0..<count).allSatisfy({ nodes?[$0]?.pointee.type != XML_NAMESPACE_DECL }) {
@@ -835,9 +841,7 @@ private let distinctTrampoline: xmlXPathFunction = { parser, arity in
             }
           }
         }
-        xmlXPathFreeObject(valuePop(parser))
-        valuePush(parser, result)
-        return true
+        return replaceArguments(parser, count: 1, with: result)
       }
     }
     return false
