@@ -163,6 +163,37 @@ final class ElementIndex {
   }
 }
 
+/// A name test that remembers its verdicts by the name's and namespace URI's pointers.
+///
+/// A parsed document's names are interned and its namespace URIs shared by every element in
+/// scope of a declaration, so that a walk over many nodes compares their strings once per
+/// distinct pair and pointers after that. The same pointers always spell the same strings
+/// while the tree stands, so a remembered verdict is the verdict the strings would give.
+struct NameMatcher {
+  let test: ElementPath.Test
+  private var known: [(name: UnsafePointer<xmlChar>?, href: UnsafePointer<xmlChar>?, passes: Bool)] = []
+
+  init(_ test: ElementPath.Test) { self.test = test }
+
+  /// Whether a node named `name` in `namespace` (`nil`: none) passes the test.
+  @inline(__always)
+  mutating func matches(name: UnsafePointer<xmlChar>?, namespace ns: xmlNsPtr?) -> Bool {
+    if test.anyNamespace { return true }
+    let href = ns.flatMap { UnsafePointer($0.pointee.href) }
+    for entry in known where entry.name == name && entry.href == href { return entry.passes }
+    let passes = test.matches(name: name, namespace: ns)
+    // Bounded: names that are not interned (every pointer new) fall back to the strings.
+    if known.count < 32 { known.append((name, href, passes)) }
+    return passes
+  }
+
+  /// Whether `node` is an element that passes the test.
+  @inline(__always)
+  mutating func matches(element node: xmlNodePtr) -> Bool {
+    node.pointee.type == XML_ELEMENT_NODE && matches(name: node.pointee.name, namespace: node.pointee.ns)
+  }
+}
+
 extension ElementPath.Test {
   /// Whether an element or attribute named `name` in `namespace` (`nil`: none) passes the test.
   func matches(name: UnsafePointer<xmlChar>?, namespace ns: xmlNsPtr?) -> Bool {
@@ -196,7 +227,8 @@ extension Document {
     let index = elementIndex()
     let candidates = index.elements(last)
     // Per step, read once: its test and whether it has predicates (no set lookup per node).
-    let steps = path.steps
+    var steps = path.steps.map(NameMatcher.init)
+    var attributeTest = path.attribute.map(NameMatcher.init)
     let filtered = steps.indices.map { path.filtered.contains($0) }
     let lastStep = steps.count - 1
     var result: [xmlNodePtr] = []
@@ -206,7 +238,7 @@ extension Document {
       var step = lastStep
       while true {
         if step != lastStep {
-          guard ElementIndex.matches(node, steps[step]) else { continue candidates }
+          guard steps[step].matches(element: node) else { continue candidates }
         }
         if filtered[step], try !filter(step, node) {
           continue candidates
@@ -219,14 +251,14 @@ extension Document {
         node = parent
         step -= 1
       }
-      guard let attribute = path.attribute else {
+      guard attributeTest != nil else {
         result.append(candidate)
         continue
       }
       var property = candidate.pointee.properties
       while let current = property {
         let pointer = UnsafeMutableRawPointer(current).assumingMemoryBound(to: xmlNode.self)
-        if attribute.anyNamespace || attributeMatches(current, attribute) {
+        if attributeTest!.matches(name: current.pointee.name, namespace: current.pointee.ns) {
           result.append(pointer)
         }
         property = current.pointee.next
@@ -244,10 +276,6 @@ extension Document {
     guard let value = xmlNodeGetContent(node) else { return nil }
     defer { LibXML2.free(value) }
     return String(cString: value)
-  }
-
-  func attributeMatches(_ attribute: xmlAttrPtr, _ test: ElementPath.Test) -> Bool {
-    test.matches(name: attribute.pointee.name, namespace: attribute.pointee.ns)
   }
 }
 
@@ -383,10 +411,13 @@ extension Document {
       }
     }
     let table = AttributeTable(capacity: elements.count)
+    var attributeTest = NameMatcher(attribute)
     for element in elements {
       var property = element.pointee.properties
       while let current = property {
-        if attributeMatches(current, attribute) { table.add(element, valueOf: current) }
+        if attributeTest.matches(name: current.pointee.name, namespace: current.pointee.ns) {
+          table.add(element, valueOf: current)
+        }
         property = current.pointee.next
       }
     }
