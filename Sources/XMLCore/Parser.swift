@@ -7,8 +7,14 @@ enum Parser {
   /// `NONET`: no network.
   ///
   /// `BIG_LINES`: line numbers past 65 535. `NONET` is belt and braces: the entity loader refuses every URL anyway.
+  /// `COMPACT`: text shorter than 16 bytes (most attribute values) is kept inside its text
+  /// node instead of a block of its own, one allocation less each. libxml2 then forbids changing
+  /// the tree, which normcheck never does.
+  ///
   /// Never `NOENT`, `DTDLOAD`, `DTDATTR`, `RECOVER`, `XINCLUDE` or `HUGE`.
-  static let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue)
+  static let options = Int32(
+    XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue
+      | XML_PARSE_COMPACT.rawValue)
 
   struct Result {
     var document: xmlDocPtr
@@ -61,8 +67,19 @@ enum Parser {
         builder.original = buffer
         builder.mainContext = ctxt
         defer { (builder.original, builder.mainContext) = (nil, nil) }
-        return buffer.withMemoryRebound(to: CChar.self) { chars in
-          xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), url, nil, options)
+        // UTF-8 is read through a callback rather than `xmlCtxtReadMemory`, which copies the
+        // whole input into a buffer of libxml2's first: the callback hands over a chunk at a time,
+        // so libxml2 keeps a window of a few kilobytes, and `startTagPosition` reads positions
+        // from the input as given. Other encodings are read whole, so that libxml2's converted
+        // buffer keeps what positions are read from.
+        guard Self.isUTF8(buffer) else {
+          return buffer.withMemoryRebound(to: CChar.self) { chars in
+            xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), url, nil, options)
+          }
+        }
+        var cursor = InputCursor(next: buffer.baseAddress, remaining: buffer.count)
+        return withUnsafeMutablePointer(to: &cursor) { cursor in
+          xmlCtxtReadIO(ctxt, inputReadHook, nil, cursor, url, nil, options)
         }
       }
     }
@@ -91,6 +108,36 @@ enum Parser {
     return Result(
       document: document, elementInfo: builder.info, warnings: builder.errors + builder.refusals,
       elementIndex: hasEntities ? nil : builder.indexBuilder.build(), attributeIndexes: attributeIndexes)
+  }
+}
+
+extension Parser {
+  /// Whether libxml2 surely reads `bytes` as UTF-8 (or ASCII), without converting them.
+  ///
+  /// They begin with `<` in one byte (after a UTF-8 byte-order mark, if any), not followed by a zero
+  /// byte (UTF-16), and an XML declaration, if any, declares no other encoding. Anything else
+  /// answers `false` (and is read whole).
+  static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var start = 0
+    if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+    guard bytes.count >= start + 2, bytes[start] == UInt8(ascii: "<"), bytes[start + 1] != 0 else { return false }
+    guard bytes.count >= start + 5, bytes[start + 1] == UInt8(ascii: "?") else { return true }
+    // The XML declaration, lower-cased, up to `?>` (at most 256 bytes are looked at).
+    var declaration = ""
+    var index = start
+    while index + 1 < min(bytes.count, start + 256) {
+      if bytes[index] == UInt8(ascii: "?"), bytes[index + 1] == UInt8(ascii: ">") { break }
+      guard bytes[index] < 0x80 else { return false }
+      declaration.append(Character(Unicode.Scalar(bytes[index])).lowercased())
+      index += 1
+    }
+    guard declaration.hasPrefix("<?xml"), let range = declaration.range(of: "encoding") else {
+      return declaration.hasPrefix("<?xml")
+    }
+    let name = declaration[range.upperBound...]
+      .drop { " \t\r\n=\"'".contains($0) }
+      .prefix { !" \t\r\n\"'".contains($0) }
+    return name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii"
   }
 }
 
@@ -311,8 +358,9 @@ final class TreeBuilder {
   /// finds the tag's beginning; lines and characters crossed are subtracted.
   ///
   /// The scan reads the input as it was given when libxml2 reads it unconverted (no encoder)
-  /// from the document itself (not an entity): libxml2 drops what it has read from the front of
-  /// its own buffer near the end of a document, so a tag there could reach back past its start.
+  /// from the document itself (not an entity): libxml2 keeps a window of the input in its own
+  /// buffer (it is handed the input a chunk at a time, and drops what it has read), so the line
+  /// of a tag there could begin before the window does.
   private func startTagPosition(_ ctxt: xmlParserCtxtPtr) -> (Int, Int) {
     guard let input = ctxt.pointee.input, let base = input.pointee.base, let cur = input.pointee.cur else {
       return (0, 0)
@@ -371,6 +419,24 @@ final class TreeBuilder {
     // Reached the document's first byte: the tag starts on line 1.
     return (endLine - newlines, complete ? before + 1 : 0)
   }
+}
+
+/// What is left of an input handed to libxml2 by `inputReadHook`.
+private struct InputCursor {
+  var next: UnsafePointer<UInt8>?
+  var remaining: Int
+}
+
+/// libxml2's read callback over an ``InputCursor``: copies up to `length` bytes into `buffer`.
+private let inputReadHook: xmlInputReadCallback = { context, buffer, length in
+  guard let context, let buffer, length > 0 else { return 0 }
+  let cursor = context.assumingMemoryBound(to: InputCursor.self)
+  let count = min(Int(length), cursor.pointee.remaining)
+  guard count > 0, let next = cursor.pointee.next else { return 0 }
+  UnsafeMutableRawPointer(buffer).copyMemory(from: next, byteCount: count)
+  cursor.pointee.next = next + count
+  cursor.pointee.remaining -= count
+  return Int32(count)
 }
 
 private let parserErrorHook: xmlStructuredErrorFunc = { context, error in
