@@ -155,9 +155,15 @@ public final class Document {
   public var elementCount: Int { elementInfo.count }
 }
 
-/// Where an element's start tag begins and its position among same-named siblings.
+/// Where an element's start tag begins, its position among same-named siblings, how many
+/// element children it has and where its subtree ends in document order.
 struct ElementInfo {
   var line: UInt32
   var column: UInt32
   var siblingIndex: UInt32
+  /// Element children; 0 when unknown (in a document that declares entities).
+  var children: UInt32 = 0
+  /// The document-order number (see ``ElementIndex/order(_:)``) of the last element in its
+  /// subtree, its own when it has none; 0 when unknown, as for ``children``.
+  var subtreeEnd: UInt32 = 0
 }

@@ -294,6 +294,94 @@ extension Document {
   }
 }
 
+extension Document {
+  /// Calls `body` with each node the relative `path` (no filtered steps) selects from the
+  /// element `context` of this document, in document order; answers how many nodes were
+  /// examined, or `nil` (without calling `body`) when the parser did not record the context's
+  /// subtree (documents that declare entities) or the path does not suit.
+  ///
+  /// Two ways, whichever examines fewer nodes (near enough): the elements of the last step's
+  /// name that lie in the context's subtree (a range of the element index, found by binary
+  /// search on document order), each checked by a walk up its parents; or a walk down the
+  /// children, step by step, as libxml2 would.
+  func forEachNode(selectedBy path: ElementPath, from context: xmlNodePtr, _ body: (xmlNodePtr) -> Void) -> Int? {
+    guard !path.absolute, path.filtered.isEmpty, let last = path.steps.last, context.pointee.type == XML_ELEMENT_NODE,
+      context.pointee.doc == pointer
+    else { return nil }
+    let order = ElementIndex.order(context)
+    guard order >= 1, order <= elementInfo.count else { return nil }
+    let info = elementInfo[order - 1]
+    guard info.subtreeEnd != 0 else { return nil }
+    var steps = path.steps.map(NameMatcher.init)
+    var attributeTest = path.attribute.map(NameMatcher.init)
+    var examined = 0
+    func answer(_ element: xmlNodePtr) {
+      guard attributeTest != nil else { return body(element) }
+      var property = element.pointee.properties
+      while let current = property {
+        examined += 1
+        if attributeTest!.matches(name: current.pointee.name, namespace: current.pointee.ns) {
+          body(UnsafeMutableRawPointer(current).assumingMemoryBound(to: xmlNode.self))
+        }
+        property = current.pointee.next
+      }
+    }
+    let candidates = elementIndex().elements(last)
+    // The first candidate after the context, and the first after its subtree.
+    func firstAfter(_ bound: Int) -> Int {
+      var (low, high) = (0, candidates.count)
+      while low < high {
+        let middle = (low + high) / 2
+        if ElementIndex.order(candidates[middle]) > bound { high = middle } else { low = middle + 1 }
+      }
+      return low
+    }
+    let start = firstAfter(order)
+    let end = max(start, firstAfter(Int(info.subtreeEnd)))
+    let inRange = end - start
+    // A walk examines every child of the context at least: when the range is no larger, it
+    // wins. Otherwise one step is walked; more steps are walked with the range's size as the
+    // budget, and the range is read when the walk runs past it.
+    if inRange > Int(info.children) {
+      let budget = steps.count == 1 ? Int.max : inRange
+      var found: [xmlNodePtr] = []
+      var walked = 0
+      func walk(_ parent: xmlNodePtr, step: Int) -> Bool {
+        var next = parent.pointee.children
+        while let child = next {
+          walked += 1
+          if walked > budget { return false }
+          if steps[step].matches(element: child) {
+            if step == steps.count - 1 {
+              found.append(child)
+            } else if !walk(child, step: step + 1) {
+              return false
+            }
+          }
+          next = child.pointee.next
+        }
+        return true
+      }
+      let complete = walk(context, step: 0)
+      examined += walked
+      if complete {
+        found.forEach(answer)
+        return examined
+      }
+    }
+    examined += inRange
+    candidates: for candidate in candidates[start..<end] {
+      var node = candidate
+      for step in stride(from: steps.count - 2, through: 0, by: -1) {
+        guard let parent = node.pointee.parent, steps[step].matches(element: parent) else { continue candidates }
+        node = parent
+      }
+      if node.pointee.parent == context { answer(candidate) }
+    }
+    return examined
+  }
+}
+
 /// The elements a path selects, by the value of one of their attributes: built once per
 /// document and shared by every caller that asks for the same path and attribute.
 public struct AttributeIndex {

@@ -197,6 +197,18 @@ public struct Node: Hashable {
     }
   }
 
+  /// How many elements an element contains (its descendants), as counted while parsing; `nil`
+  /// for other nodes and where not counted (documents that declare entities).
+  ///
+  /// Read from the parse's record, without walking the subtree.
+  public var descendantElementCount: Int? {
+    guard pointer.pointee.type == XML_ELEMENT_NODE, let raw = pointer.pointee._private else { return nil }
+    let order = Int(bitPattern: raw)
+    guard order >= 1, order <= document.elementInfo.count else { return nil }
+    let end = Int(document.elementInfo[order - 1].subtreeEnd)
+    return end == 0 ? nil : end - order
+  }
+
   /// The element's position in document order (1 for the document element), or `nil` for other nodes.
   ///
   /// Comparing two elements' positions compares their document order.

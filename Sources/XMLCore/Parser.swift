@@ -105,6 +105,11 @@ enum Parser {
         attributeIndexes[request] = table
       }
     }
+    if hasEntities {
+      // Elements the parser reported from entity content are not in the tree where it reported
+      // them: children and subtree ends are left unknown.
+      for index in builder.info.indices { (builder.info[index].children, builder.info[index].subtreeEnd) = (0, 0) }
+    }
     return Result(
       document: document, elementInfo: builder.info, warnings: builder.errors + builder.refusals,
       elementIndex: hasEntities ? nil : builder.indexBuilder.build(), attributeIndexes: attributeIndexes)
@@ -153,6 +158,8 @@ final class TreeBuilder {
   /// One frame per open element: how many children of each local name were seen, in any
   /// namespace and in none (see ``Node/path`` for why both).
   var siblingCounts: [SiblingCounter] = [SiblingCounter()]
+  /// The document-order numbers of the open elements, innermost last.
+  var openElements: [Int] = []
   /// The input being parsed, as given, and the parser context reading it (entities are parsed
   /// by contexts of their own); see `startTagPosition`.
   var original: UnsafeBufferPointer<UInt8>?
@@ -185,6 +192,8 @@ final class TreeBuilder {
   /// The counts of the last name seen are kept apart, so that a run of same-named siblings (a
   /// list of facilities) costs no hashing.
   struct SiblingCounter {
+    /// Children seen so far, of any name.
+    var total: UInt32 = 0
     var lastName: UInt = 0
     var lastAny: UInt32 = 0
     var lastNone: UInt32 = 0
@@ -202,6 +211,7 @@ final class TreeBuilder {
         lastAny = others[SiblingKey(localName: localName, inNoNamespace: false)] ?? 0
         lastNone = others[SiblingKey(localName: localName, inNoNamespace: true)] ?? 0
       }
+      total += 1
       lastAny += 1
       if inNoNamespace {
         lastNone += 1
@@ -272,6 +282,7 @@ final class TreeBuilder {
     siblingCounts.append(SiblingCounter())
     let (line, column) = startTagPosition(ctxt)
     info.append(ElementInfo(line: UInt32(clamping: line), column: UInt32(clamping: column), siblingIndex: index))
+    openElements.append(info.count)
     node.pointee._private = UnsafeMutableRawPointer(bitPattern: info.count)
     // What xmlXPathOrderDocElems would store, without its walk over the tree: libxml2 sorts
     // node-sets by this negated document order (elements never use `content` otherwise).
@@ -341,7 +352,14 @@ final class TreeBuilder {
   }
 
   func elementEnded() {
-    if siblingCounts.count > 1 { siblingCounts.removeLast() }
+    guard siblingCounts.count > 1 else { return }
+    let counter = siblingCounts.removeLast()
+    // The element ending is the innermost open one: its number is on the stack of open
+    // elements' numbers.
+    if let order = openElements.popLast() {
+      info[order - 1].children = counter.total
+      info[order - 1].subtreeEnd = UInt32(clamping: info.count)
+    }
   }
 
   /// Whether any byte of `word` equals `byte`.

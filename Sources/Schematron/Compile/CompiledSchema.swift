@@ -117,6 +117,18 @@ public struct CompiledSchema: Sendable {
   /// Plain absolute paths answered from the element index (``PathOptimizer``), by number: as
   /// written (what the fallback evaluates) and as an element path.
   let paths: [(source: String, path: ElementPath)]
+  /// Relative paths of child steps answered natively at elements with many children
+  /// (``ChildPathOptimizer``), by number: as written (what the fallback evaluates) and as an
+  /// element path.
+  let childPaths: [(source: String, path: ElementPath)]
+  /// The wide forms of expressions (``ChildPathOptimizer``): original source → source
+  /// evaluated at an element with many children.
+  let wide: [String: String]
+  /// The same for expressions with invariant parts: original source → plan whose template is
+  /// the wide form.
+  let wideInvariants: [String: InvariantHoister.Plan]
+  /// Per expression slot, whether its source has a wide form.
+  let wideSlots: [Bool]
 
   /// The shared attribute index that key `name` reads: for a plain key (`match="a/b | c/d"
   /// use="@id"`); `nil` for any other, which each evaluation indexes itself.
@@ -309,10 +321,50 @@ public struct CompiledSchema: Sendable {
       }
       // The sources the fallback evaluates are the paths as written: never rewritten again.
     }
+    // Wide forms last, on the forms evaluated otherwise.
+    var childPaths: [(source: String, path: ElementPath)] = []
+    var wide: [String: String] = [:]
+    var wideInvariants: [String: InvariantHoister.Plan] = [:]
+    if options.optimizeLookups {
+      // Membership tests answer whether: they return booleans.
+      let functions = options.functions.definitions
+      func isBoolean(_ name: XPathSyntax.Name) -> Bool {
+        guard let prefix = name.prefix, let uri = namespaces[prefix],
+          case .membership = functions[QualifiedName(name.local, namespace: uri)]?.native
+        else { return false }
+        return true
+      }
+      func widened(_ syntax: XPathSyntax) -> XPathSyntax? {
+        ChildPathOptimizer.rewrite(syntax, namespaces: namespaces, isBoolean: isBoolean, paths: &childPaths)
+      }
+      for (source, syntax) in checker.parsed.sorted(by: { $0.key < $1.key }) where syntax.printsFaithfully {
+        if var plan = invariants[source] {
+          if let template = widened(plan.template) {
+            plan.template = template
+            wideInvariants[source] = plan
+          }
+        } else if let form = widened(rewritten[source].flatMap { try? XPathSyntax.parse($0) } ?? syntax) {
+          wide[source] = form.description
+        }
+      }
+      // The predicates of rule contexts, evaluated at each candidate node (``ContextPlan``).
+      let predicates = Set(contextPlans.joined().joined().compactMap { $0 }.flatMap { $0.predicates.values })
+      for source in predicates.sorted() where wide[source] == nil && invariants[source] == nil {
+        if let syntax = try? XPathSyntax.parse(source), syntax.printsFaithfully,
+          let form = widened(rewritten[source].flatMap { try? XPathSyntax.parse($0) } ?? syntax)
+        {
+          wide[source] = form.description
+        }
+      }
+    }
     self.rewritten = rewritten
     self.lookups = lookups
     self.invariants = invariants
     self.paths = paths
+    self.childPaths = childPaths
+    self.wide = wide
+    self.wideInvariants = wideInvariants
+    self.wideSlots = sources.map { wide[$0] != nil || wideInvariants[$0] != nil }
   }
 }
 
@@ -556,7 +608,7 @@ struct ContextPlan: Sendable {
     var predicates: [Int: String] = [:]
     for (index, step) in steps.enumerated() {
       guard step.axis == "child", let elementTest = test(step.test),
-        step.predicates.allSatisfy(LookupOptimizer.isNonPositional)
+        step.predicates.allSatisfy({ LookupOptimizer.isNonPositional($0) })
       else { return nil }
       tests.append(elementTest)
       if !step.predicates.isEmpty {

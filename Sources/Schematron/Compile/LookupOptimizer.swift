@@ -131,15 +131,19 @@ enum LookupOptimizer {
       }
       var others = predicates
       others.remove(at: index)
-      guard others.allSatisfy(isNonPositional) else { return nil }
+      guard others.allSatisfy({ isNonPositional($0) }) else { return nil }
       return (pair, others)
     }
     return nil
   }
 
-  /// Whether a predicate certainly evaluates to a boolean or node-set (never a number, which
-  /// would select by position) and never asks for position() or last().
-  static func isNonPositional(_ predicate: XPathSyntax) -> Bool {
+  /// Whether a predicate certainly evaluates to a boolean, string or node-set (never a number,
+  /// which would select by position) and never asks for position() or last().
+  ///
+  /// `isBoolean` tells of a prefixed (extension) function whether it returns a boolean.
+  static func isNonPositional(
+    _ predicate: XPathSyntax, isBoolean: (XPathSyntax.Name) -> Bool = { _ in false }
+  ) -> Bool {
     var usesPosition = false
     predicate.visit { node in
       if case .function(let name, _) = node, name.prefix == nil, name.local == "position" || name.local == "last" {
@@ -153,11 +157,17 @@ enum LookupOptimizer {
     case .filtered(let primary, _, let steps):
       return !steps.isEmpty || { if case .path = primary { true } else { false } }()
     case .function(let name, _):
-      return name.prefix == nil
-        && ["not", "boolean", "true", "false", "contains", "starts-with", "lang"].contains(name.local)
-    case .literal, .number, .negate, .variable: return false
+      return name.prefix == nil ? Self.booleanOrString.contains(name.local) : isBoolean(name)
+    case .literal: return true
+    case .number, .negate, .variable: return false
     }
   }
+
+  /// XPath 1.0's functions that return a boolean or a string.
+  private static let booleanOrString: Set<String> = [
+    "not", "boolean", "true", "false", "contains", "starts-with", "lang", "string", "concat", "substring",
+    "substring-before", "substring-after", "normalize-space", "translate", "local-name", "name", "namespace-uri",
+  ]
 
   /// `@name` (attribute axis, a name test, no predicates).
   private static func attributeName(_ node: XPathSyntax) -> XPathSyntax.Name? {

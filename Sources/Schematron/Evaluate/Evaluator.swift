@@ -171,6 +171,50 @@ final class DocumentRun {
 
     /// The paths of ``CompiledSchema/paths`` compiled as written, for `nci:path`'s fallback.
     var pathsAsWritten: [Int: XPathExpression] = [:]
+    /// The same for ``CompiledSchema/childPaths`` and `nci:children`.
+    var childPathsAsWritten: [Int: XPathExpression] = [:]
+
+    /// How many elements an element must contain to be evaluated at in wide forms.
+    ///
+    /// See ``ChildPathOptimizer``. In a smaller subtree, libxml2's walk over the children
+    /// costs less than the call that replaces it.
+    static let wideSubtree = 64
+    /// The wide forms (``CompiledSchema/wide`` and ``CompiledSchema/wideInvariants``).
+    var wide: [String: String] = [:]
+    var wideInvariants: [String: InvariantHoister.Plan] = [:]
+    /// Wide forms compiled, by original source.
+    private var wideExpressions: [String: XPathExpression] = [:]
+
+    /// The expression of `slot` to evaluate at `node`: its wide form at an element with a large
+    /// subtree, when it has one.
+    func compiled(slot: Int, of schema: CompiledSchema, at node: Node) throws -> XPathExpression {
+      if schema.wideSlots[slot], let size = node.descendantElementCount, size >= Self.wideSubtree {
+        return try compiledWide(schema.expressionSources[slot])
+      }
+      return try compiled(slot: slot, of: schema)
+    }
+
+    /// The expression of `source` to evaluate at `node`, as ``compiled(slot:of:at:)``.
+    func compiled(_ source: String, at node: Node) throws -> XPathExpression {
+      if let size = node.descendantElementCount, size >= Self.wideSubtree,
+        wide[source] != nil || wideInvariants[source] != nil
+      {
+        return try compiledWide(source)
+      }
+      return try compiled(source)
+    }
+
+    private func compiledWide(_ source: String) throws -> XPathExpression {
+      if let cached = wideExpressions[source] { return cached }
+      let expression: XPathExpression
+      if let plan = wideInvariants[source] {
+        expression = try XPathExpression(instantiate(plan).description)
+      } else {
+        expression = try XPathExpression(wide[source] ?? rewritten[source] ?? source)
+      }
+      wideExpressions[source] = expression
+      return expression
+    }
 
     /// Expressions with parts computed once per document (``CompiledSchema/invariants``).
     var invariants: [String: InvariantHoister.Plan] = [:]
@@ -252,8 +296,10 @@ final class DocumentRun {
     for (name, value) in globals { session.set(name, value) }
     session.rewritten = schema.rewritten
     session.invariants = schema.invariants
+    session.wide = schema.wide
+    session.wideInvariants = schema.wideInvariants
     session.operationLimit = options.operationLimit
-    if !schema.paths.isEmpty || !schema.lookups.isEmpty {
+    if !schema.paths.isEmpty || !schema.lookups.isEmpty || !schema.childPaths.isEmpty {
       // Bound once: binding a prefix again frees the URI that compiled expressions point to.
       context.bind(prefix: LookupOptimizer.prefix, to: LookupOptimizer.namespace)
     }
@@ -271,6 +317,20 @@ final class DocumentRun {
         return try session.context.evaluate(expression, at: call.contextNode)
       }
       context.register(paths: name) { number in paths.indices.contains(number) ? paths[number].path : nil }
+    }
+    if !schema.childPaths.isEmpty {
+      let name = QualifiedName(ChildPathOptimizer.function.local, namespace: LookupOptimizer.namespace)
+      let paths = schema.childPaths
+      // The path as written, where the native answer declines.
+      context.register(function: name) { [unowned session] call in
+        guard let number = Int(call.arguments.first?.stringValue ?? ""), paths.indices.contains(number) else {
+          throw XPathFunctionError("nci:children: no path numbered '\(call.arguments.first?.stringValue ?? "")'")
+        }
+        let expression = try session.childPathsAsWritten[number] ?? XPathExpression(paths[number].source)
+        session.childPathsAsWritten[number] = expression
+        return try session.context.evaluate(expression, at: call.contextNode)
+      }
+      context.register(childPaths: name) { number in paths.indices.contains(number) ? paths[number].path : nil }
     }
     if !schema.lookups.isEmpty {
       context.register(function: QualifiedName("lookup", namespace: LookupOptimizer.namespace)) {
@@ -569,10 +629,11 @@ final class DocumentRun {
           let previous: XPathContext.PreviousValue
           if options.profile, case .bind(let binding) = rule.steps[index] {
             previous = try timed(.init(binding, pattern: pattern)) {
-              try context.bind(variable, toResultOf: session.compiled(slot: slot, of: schema), at: node)
+              try context.bind(variable, toResultOf: session.compiled(slot: slot, of: schema, at: node), at: node)
             }
           } else {
-            previous = try context.bind(variable, toResultOf: session.compiled(slot: slot, of: schema), at: node)
+            previous = try context.bind(
+              variable, toResultOf: session.compiled(slot: slot, of: schema, at: node), at: node)
           }
           bound.append((variable, previous))
         } catch {
@@ -593,10 +654,10 @@ final class DocumentRun {
           let holds: Bool
           if options.profile, case .check(let assertion) = rule.steps[index] {
             holds = try timed(.init(assertion, pattern: pattern)) {
-              try context.evaluateBoolean(session.compiled(slot: slot, of: schema), at: node)
+              try context.evaluateBoolean(session.compiled(slot: slot, of: schema, at: node), at: node)
             }
           } else {
-            holds = try context.evaluateBoolean(session.compiled(slot: slot, of: schema), at: node)
+            holds = try context.evaluateBoolean(session.compiled(slot: slot, of: schema, at: node), at: node)
           }
           fired = holds == firesWhen
         } catch {
@@ -823,7 +884,7 @@ final class DocumentRun {
         return try session.context.evaluate(session.compiled(branches[index]), at: document.documentNode).nodes
       }
       return try document.select(plan.path) { step, node in
-        try session.context.evaluateBoolean(session.compiled(plan.predicates[step]!), at: node)
+        try session.context.evaluateBoolean(session.compiled(plan.predicates[step]!, at: node), at: node)
       }
     }
     if branches.count == 1 { return try nodes(0) }
