@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import XMLCore
+
+@testable import XMLCore
 
 @Suite("Concurrency")
 struct ConcurrencyTests {
@@ -42,5 +43,56 @@ struct ConcurrencyTests {
     #expect(results == expected)
     #expect(results[7] == "broken-7.xml")
     #expect(results[8] == "doc-8.xml=58.0")
+  }
+
+  /// Attribute indexes collected while parsing, read at once through views on several threads
+  /// (natively, inside libxml2's evaluation, and through the Swift subscript), answer what
+  /// indexes built from the finished tree answer on one thread.
+  @Test func parseTimeIndexesReadThroughViewsInParallel() throws {
+    let namespace = "urn:c"
+    func test(_ local: String, _ namespace: String?) -> ElementPath.Test {
+      ElementPath.Test(namespace: namespace, localName: local)
+    }
+    let path = ElementPath(absolute: false, steps: [test("item", namespace)])
+    let request = AttributeIndexRequest(paths: [path], attribute: test("ref", nil))
+    var text = "<r xmlns='urn:c'>"
+    for item in 0..<3_000 { text += "<item n='\(item)' ref='r\(item % 700)'/>" }
+    text += "</r>"
+    let collected = try Document(string: text, indexing: [request])
+    #expect(collected.attributeIndexes.count == 1)
+    let tree = try Document(string: text)
+    let fromTree = tree.attributeIndex(of: [path], attribute: request.attribute)
+    let values = (0..<720).map { "r\($0)" }
+    let expected = values.map { fromTree[$0].map(\.path) }
+    let lookup = QualifiedName("by-ref", namespace: "urn:normcheck:concurrency")
+    // One view per thread, made before the threads start (as the checker does); each thread
+    // writes its own result.
+    final class Shared: @unchecked Sendable {
+      let views: [Document]
+      let results: UnsafeMutableBufferPointer<Bool>
+      init(views: [Document]) {
+        self.views = views
+        results = .allocate(capacity: views.count)
+        results.initialize(repeating: false)
+      }
+      deinit { results.deallocate() }
+    }
+    let shared = Shared(views: (0..<8).map { _ in collected.view() })
+    DispatchQueue.concurrentPerform(iterations: shared.views.count) { task in
+      let view = shared.views[task]
+      let index = view.attributeIndex(of: [path], attribute: request.attribute)
+      let context = XPathContext(document: view, namespaces: ["c": namespace])
+      context.register(function: lookup) { call in .nodeSet(index[call.arguments[1].stringValue]) }
+      context.register(indexedLookup: lookup) { _ in index }
+      context.bind(prefix: "f", to: lookup.namespace)
+      var same = true
+      for (number, value) in values.enumerated() where number % 8 == task || number % 3 == 0 {
+        let native = (try? context.evaluate("f:by-ref('refs', '\(value)')").nodes.map(\.path)) ?? ["error"]
+        same = same && native == expected[number] && index[value].map(\.path) == expected[number]
+      }
+      shared.results[task] = same
+    }
+    #expect(Array(shared.results) == Array(repeating: true, count: shared.views.count))
+    #expect(expected.filter { !$0.isEmpty }.count == 700)
   }
 }

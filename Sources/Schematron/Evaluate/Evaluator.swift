@@ -861,15 +861,14 @@ final class DocumentRun {
     }
     let nodes = try session.context.evaluate(XPathExpression(lookup.path), at: session.context.document.documentNode)
       .nodes
-    var index: [String: [Node]] = [:]
+    var index = KeyIndex()
     for node in nodes {
       if let value = node.attribute(lookup.attribute.local, namespace: namespace) {
-        index[value, default: []].append(node)
+        index.add(node, under: value)
       }
     }
-    let result = KeyIndex(local: index)
-    session.lookupIndexes[number] = result
-    return result
+    session.lookupIndexes[number] = index
+    return index
   }
 
   /// The nodes of the union of `branches`, in document order, without duplicates.
@@ -904,22 +903,22 @@ final class DocumentRun {
     let saved = session.environment.currentNode
     defer { session.environment.currentNode = saved }
     let matched = try select(key.match, plans: key.matchPlans, in: session)
-    var index: [String: [Node]] = [:]
+    var index = KeyIndex()
     if let attribute = key.attribute {
       for node in matched {
         if let value = node.attribute(attribute.local, namespace: attribute.namespace) {
-          index[value, default: []].append(node)
+          index.add(node, under: value)
         }
       }
-      return KeyIndex(local: index)
+      return index
     }
     let use = try session.compiled(key.use)
     for node in matched {
       session.environment.currentNode = node
       for value in try session.context.evaluate(use, at: node).strings {
-        index[value, default: []].append(node)
+        index.add(node, under: value)
       }
     }
-    return KeyIndex(local: index)
+    return index
   }
 }

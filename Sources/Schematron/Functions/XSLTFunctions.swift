@@ -113,11 +113,33 @@ extension FunctionEnvironment {
 /// The index of one `xsl:key` on one document: built for this evaluation, or shared through
 /// the document by every pack that declares the same plain key (see ``Document/attributeIndex(of:attribute:)``).
 struct KeyIndex {
-  var local: [String: [Node]] = [:]
+  /// Nodes by value, for an index built by this evaluation.
+  var local: [CodeUnits: [Node]] = [:]
   var shared: AttributeIndex?
 
   subscript(value: String) -> [Node] {
     if let shared { return shared[value] }
-    return local[value] ?? []
+    return local[CodeUnits(value)] ?? []
+  }
+
+  /// Adds `node` under `value`.
+  mutating func add(_ node: Node, under value: String) {
+    local[CodeUnits(value), default: []].append(node)
+  }
+}
+
+/// A string compared and hashed by its UTF-8 code units, as XPath compares strings and as the
+/// shared indexes do: Swift's `==` compares by canonical equivalence, which would find a
+/// precomposed `é` under a decomposed one.
+struct CodeUnits: Hashable {
+  let string: String
+
+  init(_ string: String) { self.string = string }
+
+  static func == (lhs: CodeUnits, rhs: CodeUnits) -> Bool { lhs.string.utf8.elementsEqual(rhs.string.utf8) }
+
+  func hash(into hasher: inout Hasher) {
+    var copy = string
+    copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
   }
 }
