@@ -172,6 +172,8 @@ final class ElementIndex {
 struct NameMatcher {
   let test: ElementPath.Test
   private var known: [(name: UnsafePointer<xmlChar>?, href: UnsafePointer<xmlChar>?, passes: Bool)] = []
+  /// Misses since the memory filled up; past a bound it is no longer searched.
+  private var missesWhenFull = 0
 
   init(_ test: ElementPath.Test) { self.test = test }
 
@@ -180,10 +182,12 @@ struct NameMatcher {
   mutating func matches(name: UnsafePointer<xmlChar>?, namespace ns: xmlNsPtr?) -> Bool {
     if test.anyNamespace { return true }
     let href = ns.flatMap { UnsafePointer($0.pointee.href) }
+    // Bounded: where pointers keep changing (every element declaring its namespace again, names
+    // not interned), the strings are compared, without searching the memory first.
+    if missesWhenFull > 64 { return test.matches(name: name, namespace: ns) }
     for entry in known where entry.name == name && entry.href == href { return entry.passes }
     let passes = test.matches(name: name, namespace: ns)
-    // Bounded: names that are not interned (every pointer new) fall back to the strings.
-    if known.count < 32 { known.append((name, href, passes)) }
+    if known.count < 32 { known.append((name, href, passes)) } else { missesWhenFull += 1 }
     return passes
   }
 

@@ -8,8 +8,10 @@ enum Parser {
   ///
   /// `BIG_LINES`: line numbers past 65 535. `NONET` is belt and braces: the entity loader refuses every URL anyway.
   /// `COMPACT`: text shorter than 16 bytes (most attribute values) is kept inside its text
-  /// node instead of a block of its own, one allocation less each. libxml2 then forbids changing
-  /// the tree, which normcheck never does.
+  /// node instead of a block of its own, one allocation less each. libxml2 then forbids
+  /// changing the text of such nodes in place, which normcheck never does; what libxml2 itself
+  /// does to a parsed tree (an XSD's blank nodes unlinked and freed when it is compiled,
+  /// attributes marked as IDs when validated) goes through functions that know compact nodes.
   ///
   /// Never `NOENT`, `DTDLOAD`, `DTDATTR`, `RECOVER`, `XINCLUDE` or `HUGE`.
   static let options = Int32(
@@ -70,8 +72,8 @@ enum Parser {
         // UTF-8 is read through a callback rather than `xmlCtxtReadMemory`, which copies the
         // whole input into a buffer of libxml2's first: the callback hands over a chunk at a time,
         // so libxml2 keeps a window of a few kilobytes, and `startTagPosition` reads positions
-        // from the input as given. Other encodings are read whole, so that libxml2's converted
-        // buffer keeps what positions are read from.
+        // from the input as given. Other encodings are read whole, as before: positions come
+        // from libxml2's converted buffer (see `startTagPosition`).
         guard Self.isUTF8(buffer) else {
           return buffer.withMemoryRebound(to: CChar.self) { chars in
             xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), url, nil, options)
@@ -117,7 +119,7 @@ enum Parser {
 }
 
 extension Parser {
-  /// Whether libxml2 surely reads `bytes` as UTF-8 (or ASCII), without converting them.
+  /// Whether libxml2 surely reads `bytes` as UTF-8, without converting them.
   ///
   /// They begin with `<` in one byte (after a UTF-8 byte-order mark, if any), not followed by a zero
   /// byte (UTF-16), and an XML declaration, if any, declares no other encoding. Anything else
@@ -142,7 +144,8 @@ extension Parser {
     let name = declaration[range.upperBound...]
       .drop { " \t\r\n=\"'".contains($0) }
       .prefix { !" \t\r\n\"'".contains($0) }
-    return name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii"
+    // libxml2 converts declared ASCII through an encoder of its own: not here.
+    return name == "utf-8" || name == "utf8"
   }
 }
 

@@ -16,7 +16,10 @@ struct InputWindowTests {
       ("declaration without encoding", Array("<?xml version=\"1.0\"?><r/>".utf8), true),
       ("UTF-8 declared", Array("<?xml version='1.0' encoding='UTF-8'?><r/>".utf8), true),
       ("utf8 declared, spaces", Array("<?xml version=\"1.0\" encoding = \"utf8\" ?><r/>".utf8), true),
-      ("US-ASCII declared", Array("<?xml version=\"1.0\" encoding=\"US-ASCII\"?><r/>".utf8), true),
+      (
+        "US-ASCII declared (libxml2 converts it)", Array("<?xml version=\"1.0\" encoding=\"US-ASCII\"?><r/>".utf8),
+        false
+      ),
       ("byte-order mark", [0xEF, 0xBB, 0xBF] + Array("<r/>".utf8), true),
       ("ISO-8859-1 declared", Array("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r/>".utf8), false),
       ("UTF-16 declared", Array("<?xml version=\"1.0\" encoding=\"UTF-16\"?><r/>".utf8), false),

@@ -1,7 +1,7 @@
 import XMLCore
 
-/// Answers relative paths of child steps from a context element with many children without
-/// walking all of them: `d:criticalInfrastructure/d:sector[@category = 'x']` at the
+/// Answers relative paths of child steps from a context element with a large subtree without
+/// walking all of its children: `d:criticalInfrastructure/d:sector[@category = 'x']` at the
 /// declaration, `d:authority` at a list of 100 000 facilities.
 ///
 /// libxml2 answers a child step by walking every child of the context node: at an element
@@ -10,8 +10,9 @@ import XMLCore
 /// evaluated at the expression's own context node, are calls answered natively (see
 /// ``XMLCore/XPathContext/register(childPaths:_:)``): from the element index, the elements of
 /// the last step's name within the context's subtree, or by a walk down the children when
-/// that examines fewer nodes. The evaluator uses the wide form only at elements with many
-/// children (``XMLCore/Node/elementChildCount``); elsewhere libxml2's own walk is cheaper than a
+/// that examines fewer nodes. The evaluator uses the wide form only at elements with large
+/// subtrees (``XMLCore/Node/descendantElementCount`` of at least
+/// ``DocumentRun/Session/wideSubtree``); elsewhere libxml2's own walk costs less than a
 /// function call.
 ///
 /// Rewritten: the longest leading part of a relative path made of child steps with a name

@@ -169,10 +169,9 @@ final class DocumentRun {
       return expression
     }
 
-    /// The paths of ``CompiledSchema/paths`` compiled as written, for `nci:path`'s fallback.
-    var pathsAsWritten: [Int: XPathExpression] = [:]
-    /// The same for ``CompiledSchema/childPaths`` and `nci:children`.
-    var childPathsAsWritten: [Int: XPathExpression] = [:]
+    /// The paths of ``CompiledSchema/paths`` and ``CompiledSchema/childPaths`` compiled as
+    /// written, by source, for the fallbacks of `nci:path` and `nci:children`.
+    var pathsAsWritten: [String: XPathExpression] = [:]
 
     /// How many elements an element must contain to be evaluated at in wide forms.
     ///
@@ -274,8 +273,15 @@ final class DocumentRun {
     environment.keyBuilder = { [unowned self, unowned session] name in try self.buildKey(name, in: session) }
     for definition in schema.functions.definitions.values {
       let body = definition.body
-      context.register(function: definition.name) { [unowned environment] call in
-        try body(call, environment)
+      if case .membership = definition.native {
+        // A membership test returns a boolean (see FunctionDefinition.NativeAnswer.membership).
+        context.register(function: definition.name) { [unowned environment] call in
+          .boolean(try body(call, environment).booleanValue)
+        }
+      } else {
+        context.register(function: definition.name) { [unowned environment] call in
+          try body(call, environment)
+        }
       }
       switch definition.native {
       case .membership(let sets):
@@ -304,32 +310,13 @@ final class DocumentRun {
       context.bind(prefix: LookupOptimizer.prefix, to: LookupOptimizer.namespace)
     }
     if !schema.paths.isEmpty {
-      let name = QualifiedName(PathOptimizer.function.local, namespace: LookupOptimizer.namespace)
       let paths = schema.paths
-      // The path as written, for a context node in another document.
-      context.register(function: name) { [unowned session] call in
-        guard let number = Int(call.arguments.first?.stringValue ?? ""), paths.indices.contains(number) else {
-          throw XPathFunctionError("nci:path: no path numbered '\(call.arguments.first?.stringValue ?? "")'")
-        }
-        // Compiled as written (the session's own compiled form of that source may be this call).
-        let expression = try session.pathsAsWritten[number] ?? XPathExpression(paths[number].source)
-        session.pathsAsWritten[number] = expression
-        return try session.context.evaluate(expression, at: call.contextNode)
-      }
+      let name = registerAsWritten(PathOptimizer.function, paths, relative: false, in: session)
       context.register(paths: name) { number in paths.indices.contains(number) ? paths[number].path : nil }
     }
     if !schema.childPaths.isEmpty {
-      let name = QualifiedName(ChildPathOptimizer.function.local, namespace: LookupOptimizer.namespace)
       let paths = schema.childPaths
-      // The path as written, where the native answer declines.
-      context.register(function: name) { [unowned session] call in
-        guard let number = Int(call.arguments.first?.stringValue ?? ""), paths.indices.contains(number) else {
-          throw XPathFunctionError("nci:children: no path numbered '\(call.arguments.first?.stringValue ?? "")'")
-        }
-        let expression = try session.childPathsAsWritten[number] ?? XPathExpression(paths[number].source)
-        session.childPathsAsWritten[number] = expression
-        return try session.context.evaluate(expression, at: call.contextNode)
-      }
+      let name = registerAsWritten(ChildPathOptimizer.function, paths, relative: true, in: session)
       context.register(childPaths: name) { number in paths.indices.contains(number) ? paths[number].path : nil }
     }
     if !schema.lookups.isEmpty {
@@ -346,6 +333,32 @@ final class DocumentRun {
     }
     contexts[ObjectIdentifier(document)] = session
     return session
+  }
+
+  /// Registers the internal function `function` as the paths of `paths` as written; returns its name.
+  ///
+  /// Path number N is evaluated at the call's context node, in the session's context: what a
+  /// native answer falls back on (another document, a context it does not answer). Relative
+  /// paths need the context node; absolute ones read only its document.
+  private func registerAsWritten(
+    _ function: XPathSyntax.Name, _ paths: [(source: String, path: ElementPath)], relative: Bool,
+    in session: Session
+  ) -> QualifiedName {
+    let name = QualifiedName(function.local, namespace: LookupOptimizer.namespace)
+    session.context.register(function: name) { [unowned session] call in
+      guard let number = Int(call.arguments.first?.stringValue ?? ""), paths.indices.contains(number) else {
+        throw XPathFunctionError("\(function): no path numbered '\(call.arguments.first?.stringValue ?? "")'")
+      }
+      if relative, call.contextNode == nil {
+        throw XPathFunctionError("\(function): the context node of '\(paths[number].source)' cannot be read")
+      }
+      // Compiled as written (the session's own compiled form of that source may be this call).
+      let source = paths[number].source
+      let expression = try session.pathsAsWritten[source] ?? XPathExpression(source)
+      session.pathsAsWritten[source] = expression
+      return try session.context.evaluate(expression, at: call.contextNode)
+    }
+    return name
   }
 
   private func availableFunctionNames() -> Set<String> {

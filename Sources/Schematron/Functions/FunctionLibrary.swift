@@ -107,6 +107,10 @@ public struct FunctionDefinition: Sendable {
     /// `name(value, set)`: whether the string value of `value` is in the set named `set`, as
     /// the closure gives it (`nil`: a set ``FunctionDefinition/body`` answers or rejects); see
     /// ``XMLCore/XPathContext/register(membership:_:)``.
+    ///
+    /// Such a function returns a boolean, whoever answers: the evaluator converts what
+    /// ``FunctionDefinition/body`` returns to one, and the optimizers rely on it (a boolean
+    /// predicate selects no position).
     case membership(@Sendable (String, FunctionEnvironment) -> StringSet?)
     /// `name(node-set)`: the first node of each distinct string value (EXSLT `set:distinct`);
     /// see ``XMLCore/XPathContext/register(firstOfEachStringValue:)``.
