@@ -65,19 +65,8 @@ struct ConcurrencyTests {
     let values = (0..<720).map { "r\($0)" }
     let expected = values.map { fromTree[$0].map(\.path) }
     let lookup = QualifiedName("by-ref", namespace: "urn:normcheck:concurrency")
-    // One view per thread, made before the threads start (as the checker does); each thread
-    // writes its own result.
-    final class Shared: @unchecked Sendable {
-      let views: [Document]
-      let results: UnsafeMutableBufferPointer<Bool>
-      init(views: [Document]) {
-        self.views = views
-        results = .allocate(capacity: views.count)
-        results.initialize(repeating: false)
-      }
-      deinit { results.deallocate() }
-    }
-    let shared = Shared(views: (0..<8).map { _ in collected.view() })
+    // One view per thread, made before the threads start (as the checker does).
+    let shared = ViewsPerThread(views: (0..<8).map { _ in collected.view() })
     DispatchQueue.concurrentPerform(iterations: shared.views.count) { task in
       let view = shared.views[task]
       let index = view.attributeIndex(of: [path], attribute: request.attribute)
@@ -95,4 +84,67 @@ struct ConcurrencyTests {
     #expect(Array(shared.results) == Array(repeating: true, count: shared.views.count))
     #expect(expected.filter { !$0.isEmpty }.count == 700)
   }
+
+  /// Child paths answered natively from the recorded subtrees, through views on several
+  /// threads at once, give what the paths as written give on one thread.
+  @Test func childPathsThroughViewsInParallel() throws {
+    var text = "<r>"
+    for list in 0..<40 {
+      text += "<list n='\(list)'>"
+      for item in 0..<(list % 5 == 0 ? 90 : 3) { text += "<c n='\(item)'>\(item % 4 == 0 ? "<list/>" : "")</c>" }
+      text += "</list><note/>"
+    }
+    let document = try Document(string: text + "</r>")
+    let sources = ["list/c", "note", "list/c/list", "c"]
+    let paths = [
+      ElementPath(
+        absolute: false, steps: [.init(namespace: nil, localName: "list"), .init(namespace: nil, localName: "c")]),
+      ElementPath(absolute: false, steps: [.init(namespace: nil, localName: "note")]),
+      ElementPath(
+        absolute: false,
+        steps: [
+          .init(namespace: nil, localName: "list"), .init(namespace: nil, localName: "c"),
+          .init(namespace: nil, localName: "list"),
+        ]),
+      ElementPath(absolute: false, steps: [.init(namespace: nil, localName: "c")]),
+    ]
+    let plain = XPathContext(document: document)
+    let contexts = try plain.evaluate("/r | /r/list").nodes
+    let expected = try contexts.map { node in try sources.map { try plain.evaluate($0, at: node).nodes.map(\.path) } }
+    let shared = ViewsPerThread(views: (0..<8).map { _ in document.view() })
+    let name = QualifiedName("children", namespace: "urn:normcheck:concurrency")
+    DispatchQueue.concurrentPerform(iterations: shared.views.count) { task in
+      let view = shared.views[task]
+      let context = XPathContext(document: view)
+      context.register(function: name) { _ in throw XPathFunctionError("answered natively only") }
+      context.register(childPaths: name) { paths.indices.contains($0) ? paths[$0] : nil }
+      context.bind(prefix: "t", to: name.namespace)
+      guard let nodes = try? context.evaluate("/r | /r/list").nodes else { return }
+      var same = true
+      for (index, node) in nodes.enumerated() {
+        for number in sources.indices {
+          let found = (try? context.evaluate("t:children('\(number)')", at: node).nodes.map(\.path)) ?? ["error"]
+          same = same && found == expected[index][number]
+        }
+      }
+      shared.results[task] = same
+    }
+    #expect(Array(shared.results) == Array(repeating: true, count: shared.views.count))
+    #expect(expected.joined().filter { !$0.isEmpty }.count > 40)
+  }
+}
+
+/// One view of a document per thread, and one result per thread, which each thread writes
+/// alone.
+private final class ViewsPerThread: @unchecked Sendable {
+  let views: [Document]
+  let results: UnsafeMutableBufferPointer<Bool>
+
+  init(views: [Document]) {
+    self.views = views
+    results = .allocate(capacity: views.count)
+    results.initialize(repeating: false)
+  }
+
+  deinit { results.deallocate() }
 }
