@@ -48,23 +48,12 @@ enum ChildPathOptimizer {
         }
       }
     }
-    func test(_ nodeTest: XPathSyntax.NodeTest) -> ElementPath.Test? {
-      switch nodeTest {
-      case .any: return .any
-      case .anyInNamespace(let prefix):
-        return namespaces[prefix].map { ElementPath.Test(namespace: $0, localName: nil) }
-      case .name(let name):
-        guard let prefix = name.prefix else { return ElementPath.Test(namespace: nil, localName: name.local) }
-        return namespaces[prefix].map { ElementPath.Test(namespace: $0, localName: name.local) }
-      case .type: return nil
-      }
-    }
     func replace(_ steps: [XPathSyntax.Step]) -> XPathSyntax? {
       var tests: [ElementPath.Test] = []
       var attribute: ElementPath.Test?
       var filters: [XPathSyntax] = []
       for (index, step) in steps.enumerated() {
-        guard let nameTest = test(step.test) else { break }
+        guard let nameTest = ElementPath.Test(step.test, namespaces: namespaces) else { break }
         if step.axis == "attribute" {
           if index == steps.count - 1, step.predicates.isEmpty, !tests.isEmpty { attribute = nameTest }
           break

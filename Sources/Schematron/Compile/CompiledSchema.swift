@@ -568,6 +568,27 @@ struct StaticChecker {
 /// A rule context (or key match) branch of the shape ``ElementPath`` answers: child steps with
 /// name tests, anchored anywhere or at the root, an optional final attribute, and predicates
 /// that can only filter (never select by position), evaluated by XPath on the candidates.
+extension ElementPath.Test {
+  /// The test of a step's node test (`*`, `p:*`, `p:name`, `name`), its prefix resolved in
+  /// `namespaces`; `nil` for a node-type test or an undeclared prefix.
+  init?(_ nodeTest: XPathSyntax.NodeTest, namespaces: [String: String]) {
+    switch nodeTest {
+    case .any: self = .any
+    case .anyInNamespace(let prefix):
+      guard let uri = namespaces[prefix] else { return nil }
+      self.init(namespace: uri, localName: nil)
+    case .name(let name):
+      guard let prefix = name.prefix else {
+        self.init(namespace: nil, localName: name.local)
+        return
+      }
+      guard let uri = namespaces[prefix] else { return nil }
+      self.init(namespace: uri, localName: name.local)
+    case .type: return nil
+    }
+  }
+}
+
 struct ContextPlan: Sendable {
   /// The path without its predicates.
   var path: ElementPath
@@ -585,17 +606,7 @@ struct ContextPlan: Sendable {
       steps.removeFirst()
     }
     func test(_ nodeTest: XPathSyntax.NodeTest) -> ElementPath.Test? {
-      switch nodeTest {
-      case .any: return .any
-      case .anyInNamespace(let prefix):
-        guard let uri = namespaces[prefix] else { return nil }
-        return ElementPath.Test(namespace: uri, localName: nil)
-      case .name(let name):
-        guard let prefix = name.prefix else { return ElementPath.Test(namespace: nil, localName: name.local) }
-        guard let uri = namespaces[prefix] else { return nil }
-        return ElementPath.Test(namespace: uri, localName: name.local)
-      case .type: return nil
-      }
+      ElementPath.Test(nodeTest, namespaces: namespaces)
     }
     var attribute: ElementPath.Test?
     if let last = steps.last, last.axis == "attribute" {
