@@ -28,12 +28,16 @@ public final class Document {
 
   /// The document whose tree this one reads (see ``view()``), or `nil` when it owns its tree.
   let owner: Document?
+  /// The memory of the tree, when it was parsed into an arena; released after the tree is freed.
+  let arena: ParseArena?
 
   init(
     pointer: xmlDocPtr, elementInfo: [ElementInfo], sourceName: String, warnings: [XMLError],
-    elementIndex: ElementIndex? = nil, attributeIndexes: [AttributeIndexRequest: AttributeTable] = [:]
+    elementIndex: ElementIndex? = nil, attributeIndexes: [AttributeIndexRequest: AttributeTable] = [:],
+    arena: ParseArena? = nil
   ) {
     self.pointer = pointer
+    self.arena = arena
     self.elementInfo = elementInfo
     self.sourceName = sourceName
     self.warnings = warnings
@@ -52,10 +56,12 @@ public final class Document {
     sourceName = owner.sourceName
     warnings = owner.warnings
     self.owner = owner
+    arena = nil
   }
 
   deinit {
     if owner == nil { xmlFreeDoc(pointer) }
+    // `arena` is released after this, with the other stored properties.
   }
 
   /// Another handle on the same tree, for another thread.
@@ -114,11 +120,22 @@ public final class Document {
     bytes: some Collection<UInt8>, sourceName: String = "<memory>", baseURL: URL? = nil,
     limits: ParseLimits = .default, indexing: [AttributeIndexRequest] = []
   ) throws {
+    try self.init(
+      bytes: Array(bytes), sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing,
+      arena: .automatic)
+  }
+
+  /// Parses XML from memory, into an arena or not as `arena` says (see ``ParseArena``).
+  convenience init(
+    bytes: [UInt8], sourceName: String, baseURL: URL? = nil, limits: ParseLimits = .default,
+    indexing: [AttributeIndexRequest] = [], arena: ParsePolicy.Arena
+  ) throws {
     let parsed = try Parser.parse(
-      bytes: Array(bytes), sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing)
+      bytes: bytes, sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing, arena: arena)
     self.init(
       pointer: parsed.document, elementInfo: parsed.elementInfo, sourceName: sourceName,
-      warnings: parsed.warnings, elementIndex: parsed.elementIndex, attributeIndexes: parsed.attributeIndexes)
+      warnings: parsed.warnings, elementIndex: parsed.elementIndex, attributeIndexes: parsed.attributeIndexes,
+      arena: parsed.arena)
   }
 
   /// Parses XML from a string (encoded as UTF-8; an encoding declaration must agree).

@@ -46,7 +46,11 @@ extension String {
 /// never prints to standard error on its own.
 enum LibXML2 {
   private static let initialized: Bool = {
+    ParseArena.install()
     xmlInitParser()
+    // `<?oasis-xml-catalog?>` processing instructions are ignored: they would have libxml2 set
+    // up its global catalog (in a parse's arena), and nothing is ever looked up in one.
+    xmlCatalogSetDefaults(XML_CATA_ALLOW_NONE)
     xmlSetExternalEntityLoader(refusingEntityLoader)
     return true
   }()
@@ -89,11 +93,10 @@ enum LibXML2 {
     UnsafeMutableRawPointer(bitPattern: 0), "fprintf"
   ).map { OpaquePointer($0) }
 
-  /// Frees memory that libxml2 allocated and handed to us.
-  ///
-  /// libxml2's `xmlFree` is `free` unless `xmlMemSetup` is called, which normcheck never does.
+  /// Frees memory that libxml2 allocated and handed to us, through libxml2's `xmlFree`
+  /// (``ParseArena`` replaces `free`).
   static func free(_ pointer: UnsafeMutableRawPointer?) {
-    Foundation.free(pointer)
+    freeLibXML2Block(pointer)
   }
 }
 

@@ -28,10 +28,13 @@ enum Parser {
     /// The attribute indexes requested, collected while parsing (none when the document
     /// declares entities, as for ``elementIndex``).
     var attributeIndexes: [AttributeIndexRequest: AttributeTable]
+    /// The arena holding the tree, which must outlive it (see ``ParseArena``).
+    var arena: ParseArena?
   }
 
   static func parse(
-    bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: [AttributeIndexRequest] = []
+    bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: [AttributeIndexRequest] = [],
+    arena arenaPolicy: ParsePolicy.Arena = .automatic
   ) throws -> Result {
     LibXML2.ensureReady()
     let start = SourceLocation(file: sourceName, line: 0, column: 0)
@@ -53,7 +56,12 @@ enum Parser {
     guard let ctxt = xmlNewParserCtxt() else {
       throw XMLError(kind: .io, message: "out of memory creating a parser", location: start)
     }
-    defer { xmlFreeParserCtxt(ctxt) }
+    // The context's inputs and buffers may lie in the arena: it is freed first.
+    let arena = ParseArena.forInput(of: bytes.count, policy: arenaPolicy)
+    defer {
+      xmlFreeParserCtxt(ctxt)
+      withExtendedLifetime(arena) {}
+    }
     let builder = TreeBuilder(
       sourceName: sourceName, maxDepth: limits.maxDepth, maxEntityExpansion: limits.maxEntityExpansion,
       indexing: indexing)
@@ -65,25 +73,7 @@ enum Parser {
     let url = baseURL?.absoluteURL.path ?? sourceName
     let document: xmlDocPtr? = withExtendedLifetime(builder) {
       ctxt.pointee._private = Unmanaged.passUnretained(builder).toOpaque()
-      return bytes.withUnsafeBufferPointer { buffer in
-        builder.original = buffer
-        builder.mainContext = ctxt
-        defer { (builder.original, builder.mainContext) = (nil, nil) }
-        // UTF-8 is read through a callback rather than `xmlCtxtReadMemory`, which copies the
-        // whole input into a buffer of libxml2's first: the callback hands over a chunk at a time,
-        // so libxml2 keeps a window of a few kilobytes, and `startTagPosition` reads positions
-        // from the input as given. Other encodings are read whole, as before: positions come
-        // from libxml2's converted buffer (see `startTagPosition`).
-        guard Self.isUTF8(buffer) else {
-          return buffer.withMemoryRebound(to: CChar.self) { chars in
-            xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), url, nil, options)
-          }
-        }
-        var cursor = InputCursor(next: buffer.baseAddress, remaining: buffer.count)
-        return withUnsafeMutablePointer(to: &cursor) { cursor in
-          xmlCtxtReadIO(ctxt, inputReadHook, nil, cursor, url, nil, options)
-        }
-      }
+      return ParseArena.run(in: arena) { read(bytes, into: ctxt, builder: builder, url: url) }
     }
     let refusal = LibXML2.takeLastRefusal()
     let failed = builder.errors.contains { $0.level != .warning } || builder.limitError != nil
@@ -114,11 +104,37 @@ enum Parser {
     }
     return Result(
       document: document, elementInfo: builder.info, warnings: builder.errors + builder.refusals,
-      elementIndex: hasEntities ? nil : builder.indexBuilder.build(), attributeIndexes: attributeIndexes)
+      elementIndex: hasEntities ? nil : builder.indexBuilder.build(), attributeIndexes: attributeIndexes,
+      arena: arena)
   }
 }
 
 extension Parser {
+  /// Reads `bytes` into a tree through `ctxt`, whose SAX hooks report to `builder`.
+  private static func read(
+    _ bytes: [UInt8], into ctxt: xmlParserCtxtPtr, builder: TreeBuilder, url: String
+  ) -> xmlDocPtr? {
+    return bytes.withUnsafeBufferPointer { buffer in
+      builder.original = buffer
+      builder.mainContext = ctxt
+      defer { (builder.original, builder.mainContext) = (nil, nil) }
+      // UTF-8 is read through a callback rather than `xmlCtxtReadMemory`, which copies the
+      // whole input into a buffer of libxml2's first: the callback hands over a chunk at a time,
+      // so libxml2 keeps a window of a few kilobytes, and `startTagPosition` reads positions
+      // from the input as given. Other encodings are read whole, as before: positions come
+      // from libxml2's converted buffer (see `startTagPosition`).
+      guard Self.isUTF8(buffer) else {
+        return buffer.withMemoryRebound(to: CChar.self) { chars in
+          xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), url, nil, options)
+        }
+      }
+      var cursor = InputCursor(next: buffer.baseAddress, remaining: buffer.count)
+      return withUnsafeMutablePointer(to: &cursor) { cursor in
+        xmlCtxtReadIO(ctxt, inputReadHook, nil, cursor, url, nil, options)
+      }
+    }
+  }
+
   /// Whether libxml2 surely reads `bytes` as UTF-8, without converting them.
   ///
   /// They begin with `<` in one byte (after a UTF-8 byte-order mark, if any), not followed by a zero

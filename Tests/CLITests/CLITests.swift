@@ -137,6 +137,35 @@ struct CLITests: Sendable {
     #expect(left == ["report.json"])
   }
 
+  /// A declaration large enough to be parsed into an arena (see XMLCore's `ParseArena`) gets the
+  /// report it gets without one: XSD validation, which records IDs in the tree on its own
+  /// thread, and the built-in packs on a tree whose memory the arena holds.
+  @Test func largeDeclarationsGetTheSameReportWithoutAnArena() throws {
+    let directory = try Fixtures.makeTemporaryDirectory()
+    defer { Fixtures.removeTemporaryDirectory(directory) }
+    let sample = try String(contentsOfFile: Fixtures.path("Samples/xf-ferrovia-2026-large.xml"), encoding: .utf8)
+    var lines = sample.components(separatedBy: "\n")
+    let facilities = lines.indices.filter { lines[$0].contains("<facility ") }
+    let copies = (1...3).flatMap { copy in
+      facilities.map { lines[$0].replacingOccurrences(of: "id=\"xf-", with: "id=\"xf-c\(copy)-") }
+    }
+    lines.insert(contentsOf: copies, at: try #require(facilities.last) + 1)
+    let large = directory.appendingPathComponent("xf-large.xml")
+    try lines.joined(separator: "\n").write(to: large, atomically: true, encoding: .utf8)
+    #expect(try Data(contentsOf: large).count > 1 << 20)
+    let withArena = try run(["check", "--format", "json", "--jobs", "2", large.path])
+    let without = try run(
+      ["check", "--format", "json", "--jobs", "2", large.path], environment: ["NORMCHECK_PARSE_ARENA": "0"])
+    #expect(withArena.status == without.status)
+    #expect(withArena.stderr.isEmpty, "stderr: \(withArena.stderr)")
+    #expect(withArena.stdout == without.stdout)
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(withArena.stdout.utf8)) as? [String: Any])
+    let files = try #require(json["files"] as? [[String: Any]])
+    let findings = try #require(files.first?["findings"] as? [[String: Any]])
+    #expect(files.first?["parsed"] as? Bool == true)
+    #expect(!findings.isEmpty)
+  }
+
   @Test func anySchematronOnAnyXML() throws {
     let directory = try Fixtures.makeTemporaryDirectory()
     defer { Fixtures.removeTemporaryDirectory(directory) }
