@@ -71,13 +71,14 @@ final class ParseArena: @unchecked Sendable {
   /// An arena for the parse of an input of `expectedInput` bytes, or `nil` when arenas are off,
   /// the input is small or no span is free.
   static func forInput(of expectedInput: Int, policy: ParsePolicy.Arena = .automatic) -> ParseArena? {
+    LibXML2.ensureReady()  // installs the hooks
+    guard regionSize != 0 else { return nil }
     switch policy {
     case .never: return nil
     case .automatic:
-      guard expectedInput >= minimumInput, Region.shared != nil else { return nil }
+      guard expectedInput >= minimumInput else { return nil }
       return ParseArena(bytes: expectedInput * 32, prefault: true)
     case .always(let capacity, let prefault):
-      guard Region.shared != nil else { return nil }
       return ParseArena(bytes: capacity, prefault: prefault)
     }
   }
@@ -124,12 +125,12 @@ final class ParseArena: @unchecked Sendable {
       thread.stackSize = 64 << 10
       thread.start()
     }
-    let previous = pthread_getspecific(Region.currentKey)
-    pthread_setspecific(Region.currentKey, Unmanaged.passUnretained(self).toOpaque())
+    let previous = pthread_getspecific(ParseArena.currentKey)
+    pthread_setspecific(ParseArena.currentKey, Unmanaged.passUnretained(self).toOpaque())
     defer {
       // libxml2 keeps a copy of the thread's last error, with strings allocated here.
       xmlResetLastError()
-      pthread_setspecific(Region.currentKey, previous)
+      pthread_setspecific(ParseArena.currentKey, previous)
       stopHelper()
       let end = roundUp(cursor.pointee)
       if populated > end { madvise(base + end, populated - end, MADV_DONTNEED) }
@@ -216,7 +217,7 @@ final class ParseArena: @unchecked Sendable {
   /// The calling thread's current arena, if any.
   @inline(__always)
   static func withCurrentArena<R>(_ body: (ParseArena?) -> R) -> R {
-    guard let raw = pthread_getspecific(Region.currentKey) else { return body(nil) }
+    guard let raw = pthread_getspecific(ParseArena.currentKey) else { return body(nil) }
     return Unmanaged<ParseArena>.fromOpaque(raw)._withUnsafeGuaranteedRef { body($0) }
   }
 
@@ -230,12 +231,20 @@ final class ParseArena: @unchecked Sendable {
   /// The region's bounds, fixed before the hooks are installed (0 and 0 without a region).
   nonisolated(unsafe) fileprivate static var regionStart: UInt = 0
   nonisolated(unsafe) fileprivate static var regionSize: UInt = 0
+  /// The key of the calling thread's current arena, set before the hooks are installed.
+  ///
+  /// A plain variable rather than a lazy `static let`: the hooks run on every allocation
+  /// libxml2 makes, and a lazy global costs a `swift_once` call on each access.
+  nonisolated(unsafe) fileprivate static var currentKey: pthread_key_t = 0
 
   /// Reserves the region and installs libxml2's allocation hooks, unless arenas are off.
   ///
   /// Called once, before libxml2 is initialised.
   static func install() {
     guard let region = Region.shared else { return }
+    var key = pthread_key_t()
+    guard pthread_key_create(&key, nil) == 0 else { return }
+    currentKey = key
     regionStart = UInt(bitPattern: region.base)
     regionSize = UInt(region.size)
     xmlMemSetup(arenaFree, arenaMalloc, arenaRealloc, arenaStrdup)
@@ -248,11 +257,6 @@ final class ParseArena: @unchecked Sendable {
     static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
     /// `MADV_POPULATE_WRITE` (Linux 5.14), which glibc's headers may lack.
     static let populateWrite: Int32 = 23
-    static let currentKey: pthread_key_t = {
-      var key = pthread_key_t()
-      pthread_key_create(&key, nil)
-      return key
-    }()
 
     /// Whether the kernel populates pages on request (probed once on a page of the region).
     static let canPopulate: Bool = {

@@ -144,7 +144,9 @@ public final class XPathContext {
   private var otherDocuments: [UnsafeMutableRawPointer: Document] = [:]
   fileprivate let collector = ErrorCollector()
   fileprivate var functionError: Error?
-  fileprivate var currentExpression: String = ""
+  /// Evaluations in progress on this context: more than one while an extension function
+  /// evaluates expressions of its own (see `run`).
+  private var evaluationDepth = 0
 
   /// Creates a context for `document`.
   ///
@@ -211,7 +213,7 @@ public final class XPathContext {
   ) throws
     -> PreviousValue
   {
-    let object = try run(expression, at: node) { xmlXPathCompiledEval($0, context) }
+    let object = try run(expression, at: node, discard: xmlXPathFreeObject) { xmlXPathCompiledEval($0, context) }
     defer { variableValues[variable.slot] = object }
     return PreviousValue(object: variableValues[variable.slot])
   }
@@ -512,20 +514,17 @@ public final class XPathContext {
   /// - Throws: ``XMLError`` of kind `.xpathEvaluation` (unknown function, variable or prefix,
   ///   type error, budget exceeded) or `.extensionFunction` (a registered function threw).
   public func evaluate(_ expression: XPathExpression, at node: Node? = nil) throws -> XPathValue {
-    let object = try run(expression, at: node) { xmlXPathCompiledEval($0, context) }
+    let object = try run(expression, at: node, discard: xmlXPathFreeObject) { xmlXPathCompiledEval($0, context) }
     defer { xmlXPathFreeObject(object) }
     return value(of: object)
   }
 
   /// Evaluates `expression` and converts the result to a boolean, which can stop early.
   public func evaluateBoolean(_ expression: XPathExpression, at node: Node? = nil) throws -> Bool {
-    var result: Int32 = -1
-    let object = try run(expression, at: node) { compiled -> xmlXPathObjectPtr? in
-      result = xmlXPathCompiledEvalToBoolean(compiled, context)
-      return result < 0 ? nil : xmlXPathNewBoolean(result)
+    try run(expression, at: node, discard: { _ in }) { compiled -> Bool? in
+      let result = xmlXPathCompiledEvalToBoolean(compiled, context)
+      return result < 0 ? nil : result == 1
     }
-    xmlXPathFreeObject(object)
-    return result == 1
   }
 
   /// Compiles and evaluates `source`; for one-off use.
@@ -533,56 +532,73 @@ public final class XPathContext {
     try evaluate(XPathExpression(source), at: node)
   }
 
-  private func run(
-    _ expression: XPathExpression, at node: Node?, _ body: (xmlXPathCompExprPtr) -> xmlXPathObjectPtr?
-  ) throws -> xmlXPathObjectPtr {
-    // An extension function may evaluate expressions on this same context while an outer
-    // evaluation is in progress; the outer evaluation's state must survive that.
-    let saved = (
-      context.pointee.node, context.pointee.doc, context.pointee.contextSize, context.pointee.proximityPosition,
-      collector.errors, functionError, currentExpression
+  /// Evaluates `expression` at `node` through `body`, which returns `nil` when libxml2 failed.
+  ///
+  /// Errors reported meanwhile (libxml2's, or an extension function's) are thrown, after
+  /// `discard` has released what `body` returned. An extension function may evaluate
+  /// expressions on this same context while an outer evaluation is in progress: the outer
+  /// evaluation's state is then saved and restored around the inner one. The outermost
+  /// evaluation, by far the most common, saves only the context node's fields.
+  private func run<Result>(
+    _ expression: XPathExpression, at node: Node?, discard: (Result) -> Void,
+    _ body: (xmlXPathCompExprPtr) -> Result?
+  ) throws -> Result {
+    let outer = (
+      node: context.pointee.node, doc: context.pointee.doc, size: context.pointee.contextSize,
+      position: context.pointee.proximityPosition
     )
+    let nested: (errors: [XMLError], functionError: Error?)? =
+      evaluationDepth == 0 ? nil : (collector.errors, functionError)
+    evaluationDepth += 1
     defer {
-      context.pointee.node = saved.0
-      context.pointee.doc = saved.1
-      context.pointee.contextSize = saved.2
-      context.pointee.proximityPosition = saved.3
-      collector.errors = saved.4
-      functionError = saved.5
-      currentExpression = saved.6
+      evaluationDepth -= 1
+      context.pointee.node = outer.node
+      context.pointee.doc = outer.doc
+      context.pointee.contextSize = outer.size
+      context.pointee.proximityPosition = outer.position
+      if let nested {
+        collector.errors = nested.errors
+        functionError = nested.functionError
+      } else {
+        if !collector.errors.isEmpty { collector.errors.removeAll() }
+        functionError = nil
+      }
     }
-    collector.errors.removeAll()
-    functionError = nil
-    currentExpression = expression.source
-    let contextNode = node ?? document.documentNode
-    context.pointee.node = contextNode.pointer
-    context.pointee.doc = contextNode.pointer.pointee.doc
+    if nested != nil {
+      collector.errors.removeAll()
+      functionError = nil
+    }
+    let contextPointer =
+      node?.pointer ?? UnsafeMutableRawPointer(document.pointer).assumingMemoryBound(to: xmlNode.self)
+    context.pointee.node = contextPointer
+    context.pointee.doc = contextPointer.pointee.doc
     context.pointee.contextSize = 1
     context.pointee.proximityPosition = 1
-    let object = withExtendedLifetime(self) { body(expression.compiled) }
-    let error = functionError
-    functionError = nil
-    if let error {
-      if let object { xmlXPathFreeObject(object) }
-      if let xmlError = error as? XMLError { throw xmlError }
-      throw XMLError(
+    let result = withExtendedLifetime(self) { body(expression.compiled) }
+    if functionError != nil || !collector.errors.isEmpty || result == nil {
+      if let result { discard(result) }
+      throw failure(of: expression, at: node ?? document.documentNode)
+    }
+    return result!
+  }
+
+  /// The error to throw for a failed evaluation of `expression` at `contextNode`.
+  private func failure(of expression: XPathExpression, at contextNode: Node) -> Error {
+    if let error = functionError {
+      if let xmlError = error as? XMLError { return xmlError }
+      return XMLError(
         kind: .extensionFunction, message: "\(error)", location: contextNode.location,
         expression: expression.source)
     }
-    if let first = collector.errors.first {
-      if let object { xmlXPathFreeObject(object) }
-      var failure = first
-      failure.kind = .xpathEvaluation
-      failure.location = contextNode.location
-      failure.expression = expression.source
-      throw failure
+    if var first = collector.errors.first {
+      first.kind = .xpathEvaluation
+      first.location = contextNode.location
+      first.expression = expression.source
+      return first
     }
-    guard let object else {
-      throw XMLError(
-        kind: .xpathEvaluation, message: "the expression could not be evaluated", location: contextNode.location,
-        expression: expression.source)
-    }
-    return object
+    return XMLError(
+      kind: .xpathEvaluation, message: "the expression could not be evaluated", location: contextNode.location,
+      expression: expression.source)
   }
 
   // MARK: Conversions between libxml2 objects and XPathValue
