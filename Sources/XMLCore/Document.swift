@@ -125,13 +125,16 @@ public final class Document {
       arena: .automatic)
   }
 
-  /// Parses XML from memory, into an arena or not as `arena` says (see ``ParseArena``).
+  /// Parses XML from memory, into an arena or not as `arena` says (see ``ParseArena``), and
+  /// with its attribute indexes built on a thread of their own or not as `indexingThread` says.
   convenience init(
     bytes: [UInt8], sourceName: String, baseURL: URL? = nil, limits: ParseLimits = .default,
-    indexing: [AttributeIndexRequest] = [], arena: ParsePolicy.Arena
+    indexing: [AttributeIndexRequest] = [], arena: ParsePolicy.Arena,
+    indexingThread: ParsePolicy.IndexingThread = .automatic
   ) throws {
     let parsed = try Parser.parse(
-      bytes: bytes, sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing, arena: arena)
+      bytes: bytes, sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing, arena: arena,
+      indexingThread: indexingThread)
     self.init(
       pointer: parsed.document, elementInfo: parsed.elementInfo, sourceName: sourceName,
       warnings: parsed.warnings, elementIndex: parsed.elementIndex, attributeIndexes: parsed.attributeIndexes,

@@ -389,4 +389,23 @@ enum ParsePolicy {
     /// Always, with a span of at least `capacity` bytes, populated ahead or not.
     case always(capacity: Int, prefault: Bool)
   }
+
+  /// Whether a parse builds its attribute indexes on a thread of its own (see ``IndexingPipeline``).
+  enum IndexingThread: Sendable {
+    /// For inputs of at least ``ParseArena/minimumInput`` bytes.
+    case automatic
+    /// Never: on the parser's thread.
+    case never
+    /// Always.
+    case always
+
+    /// Whether an input of `bytes` bytes gets an indexing thread.
+    func applies(toInputOf bytes: Int) -> Bool {
+      switch self {
+      case .automatic: bytes >= ParseArena.minimumInput
+      case .never: false
+      case .always: true
+      }
+    }
+  }
 }

@@ -34,7 +34,7 @@ enum Parser {
 
   static func parse(
     bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: [AttributeIndexRequest] = [],
-    arena arenaPolicy: ParsePolicy.Arena = .automatic
+    arena arenaPolicy: ParsePolicy.Arena = .automatic, indexingThread: ParsePolicy.IndexingThread = .automatic
   ) throws -> Result {
     LibXML2.ensureReady()
     let start = SourceLocation(file: sourceName, line: 0, column: 0)
@@ -64,7 +64,7 @@ enum Parser {
     }
     let builder = TreeBuilder(
       sourceName: sourceName, maxDepth: limits.maxDepth, maxEntityExpansion: limits.maxEntityExpansion,
-      indexing: indexing)
+      indexing: indexing, indexingThread: indexingThread.applies(toInputOf: bytes.count))
     let sax = ctxt.pointee.sax!
     sax.pointee.serror = parserErrorHook
     sax.pointee.startElementNs = startElementHook
@@ -73,7 +73,9 @@ enum Parser {
     let url = baseURL?.absoluteURL.path ?? sourceName
     let document: xmlDocPtr? = withExtendedLifetime(builder) {
       ctxt.pointee._private = Unmanaged.passUnretained(builder).toOpaque()
-      return ParseArena.run(in: arena) { read(bytes, into: ctxt, builder: builder, url: url) }
+      let document = ParseArena.run(in: arena) { read(bytes, into: ctxt, builder: builder, url: url) }
+      builder.finishIndexing()
+      return document
     }
     let refusal = LibXML2.takeLastRefusal()
     let failed = builder.errors.contains { $0.level != .warning } || builder.limitError != nil
@@ -240,7 +242,16 @@ final class TreeBuilder {
     }
   }
 
-  init(sourceName: String, maxDepth: Int, maxEntityExpansion: Int, indexing: [AttributeIndexRequest] = []) {
+  /// Whether the attribute indexes are built on a thread of their own (see ``IndexingPipeline``).
+  let indexingThread: Bool
+  /// The indexing thread's pipeline, started at the first element.
+  private var pipeline: IndexingPipeline?
+
+  init(
+    sourceName: String, maxDepth: Int, maxEntityExpansion: Int, indexing: [AttributeIndexRequest] = [],
+    indexingThread: Bool = false
+  ) {
+    self.indexingThread = indexingThread
     self.sourceName = sourceName
     self.maxDepth = maxDepth
     self.maxEntityExpansion = maxEntityExpansion
@@ -310,9 +321,28 @@ final class TreeBuilder {
     if !indexing.isEmpty {
       // A document that declares entities is indexed after the parse (its tables would be
       // dropped, and libxml2 may free entity content it has reported meanwhile).
-      if info.count == 1, ctxt.pointee.myDoc?.pointee.intSubset?.pointee.entities != nil { indexing = [] }
-      if !indexing.isEmpty { addToAttributeIndexes(node, list: list) }
+      if info.count == 1 {
+        if ctxt.pointee.myDoc?.pointee.intSubset?.pointee.entities != nil {
+          indexing = []
+        } else if indexingThread {
+          // From here on only the pipeline's thread reads `indexing` and writes the tables.
+          pipeline = IndexingPipeline { [unowned self] element, list in addToAttributeIndexes(element, list: list) }
+        }
+      }
+      if let pipeline {
+        pipeline.add(node, list: list)
+      } else if !indexing.isEmpty {
+        addToAttributeIndexes(node, list: list)
+      }
     }
+  }
+
+  deinit { pipeline?.finish() }
+
+  /// Waits for the indexing thread, if any, to index every element handed over.
+  func finishIndexing() {
+    pipeline?.finish()
+    pipeline = nil
   }
 
   /// Adds a referenced entity's expanded size to the total; stops the parse past the limit.

@@ -85,6 +85,36 @@ struct ConcurrencyTests {
     #expect(expected.filter { !$0.isEmpty }.count == 700)
   }
 
+  /// Documents parsed at once on several threads, each with its attribute indexes built on a
+  /// thread of its own while its parser goes on (``IndexingPipeline``), get the indexes that
+  /// the finished tree gives.
+  @Test func indexingThreadsAlongsideParsers() throws {
+    func test(_ local: String) -> ElementPath.Test { ElementPath.Test(namespace: "urn:c", localName: local) }
+    let request = AttributeIndexRequest(
+      paths: [ElementPath(absolute: true, steps: [test("r"), test("item")])],
+      attribute: ElementPath.Test(namespace: nil, localName: "ref"))
+    var text = "<r xmlns='urn:c'>"
+    for item in 0..<12_000 { text += "<item n='\(item)' ref='r\(item % 900)'><sub ref='r\(item)'/></item>" }
+    let bytes = Array((text + "</r>").utf8)
+    let tree = try Document(bytes: bytes, sourceName: "t.xml", arena: .never, indexingThread: .never)
+    let fromTree = tree.attributeIndex(of: request.paths, attribute: request.attribute)
+    let values = (0..<905).map { "r\($0)" }
+    let expected = values.map { fromTree[$0].map(\.documentPosition) }
+    let results = ThreadResults(count: 4, initial: false)
+    DispatchQueue.concurrentPerform(iterations: 4) { task in
+      guard
+        let document = try? Document(
+          bytes: bytes, sourceName: "t.xml", indexing: [request], arena: .automatic, indexingThread: .always)
+      else { return }
+      let index = document.attributeIndex(of: request.paths, attribute: request.attribute)
+      let same =
+        document.attributeIndexes.count == 1
+        && values.indices.allSatisfy { index[values[$0]].map(\.documentPosition) == expected[$0] }
+      results.store(same, at: task)
+    }
+    #expect(results.all == [true, true, true, true])
+  }
+
   /// Child paths answered natively from the recorded subtrees, through views on several
   /// threads at once, give what the paths as written give on one thread.
   @Test func childPathsThroughViewsInParallel() throws {

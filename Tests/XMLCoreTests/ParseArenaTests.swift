@@ -123,7 +123,7 @@ struct ParseArenaTests {
   @Test func threadsParseIntoArenasAtOnce() throws {
     let bytes = Array(Self.document(facilities: 1_500).utf8)
     let expected = Self.dump(try Document(bytes: bytes, sourceName: "t.xml", arena: .never))
-    let results = Results(count: 6)
+    let results = ThreadResults<[String]>(count: 6, initial: [])
     DispatchQueue.concurrentPerform(iterations: 6) { index in
       let policy: ParsePolicy.Arena = index % 3 == 0 ? .never : .always(capacity: 128 << 20, prefault: index % 2 == 0)
       // Each thread also frees documents parsed by the others' arenas (through `results`).
@@ -143,13 +143,4 @@ struct ParseArenaTests {
     }
     return nil
   }
-}
-
-/// Results stored by several threads.
-private final class Results: @unchecked Sendable {
-  private let lock = NSLock()
-  private var values: [[String]]
-  init(count: Int) { values = Array(repeating: [], count: count) }
-  func store(_ value: [String], at index: Int) { lock.withLock { values[index] = value } }
-  func value(at index: Int) -> [String] { lock.withLock { values[index] } }
 }

@@ -30,7 +30,7 @@ struct ParseTimeIndexTests {
 
   static func declaration(entities: Bool) -> String {
     var body = ""
-    for index in 0..<400 {
+    for index in 0..<6_000 {
       let id = "id-\(index % 150)"
       body += "<f id=\"\(index % 9 == 0 ? "" : id)\" b:ref=\"\(id)\">"
       body += index % 5 == 0 ? "<f id=\"\(id)\"/><c id=\"\(id)\"/>" : ""
@@ -41,9 +41,14 @@ struct ParseTimeIndexTests {
     return "\(doctype)<r xmlns=\"urn:a\" xmlns:b=\"urn:b\"><list>\(body)</list><f id=\"last\"/></r>"
   }
 
-  @Test(arguments: [false, true]) func sameAnswersAsIndexesBuiltOnFirstUse(entities: Bool) throws {
+  @Test(arguments: [(false, ParsePolicy.IndexingThread.never), (true, .never), (false, .always), (true, .always)])
+  func sameAnswersAsIndexesBuiltOnFirstUse(entities: Bool, thread: ParsePolicy.IndexingThread) throws {
     let xml = Self.declaration(entities: entities)
-    let collected = try Document(string: xml, indexing: Self.requests)
+    // Indexed on the parser's thread, or on a thread of their own while the parser goes on
+    // (in chunks: the document has more elements than one chunk holds).
+    let collected = try Document(
+      bytes: Array(xml.utf8), sourceName: "<memory>", indexing: Self.requests, arena: .never, indexingThread: thread)
+    #expect(collected.elementCount > IndexingPipeline.chunkSize)
     let later = try Document(string: xml)
     // Collected while parsing unless the document declares entities (then built on first use).
     #expect(collected.attributeIndexes.count == (entities ? 0 : Self.requests.count))

@@ -25,3 +25,13 @@ func xmlError(_ body: () throws -> Void) -> XMLError? {
 }
 
 let testNamespace = "urn:normcheck:test"
+
+/// Values stored by several threads at once, one slot each.
+final class ThreadResults<Value>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var values: [Value]
+  init(count: Int, initial: Value) { values = Array(repeating: initial, count: count) }
+  func store(_ value: Value, at index: Int) { lock.withLock { values[index] = value } }
+  func value(at index: Int) -> Value { lock.withLock { values[index] } }
+  var all: [Value] { lock.withLock { values } }
+}
