@@ -40,8 +40,8 @@ final class ParseArena: @unchecked Sendable {
   /// Blocks larger than this come from `malloc` (libxml2's large buffers are few and grow by
   /// `realloc`).
   static let largestBlock = 256 << 10
-  /// How far ahead of the cursor the helper thread populates pages.
-  static let lead = 32 << 20
+  /// How far ahead of the cursor the helper thread populates pages, at most.
+  static let longestLead = 32 << 20
   /// How much the helper thread populates at once.
   static let step = 2 << 20
 
@@ -67,6 +67,10 @@ final class ParseArena: @unchecked Sendable {
   private var helperRunning = false
   /// Whether ``withCurrent(_:)`` starts the helper thread.
   private let prefault: Bool
+  /// How far ahead of the cursor the helper thread populates pages: a sixteenth of the span
+  /// (twice the input), between ``step`` and ``longestLead``, so that what is populated and
+  /// never used stays small beside the tree.
+  private let lead: Int
 
   /// An arena for the parse of an input of `expectedInput` bytes, or `nil` when arenas are off,
   /// the input is small or no span is free.
@@ -99,6 +103,7 @@ final class ParseArena: @unchecked Sendable {
     lastBlock = .allocate(capacity: 1)
     lastBlock.initialize(to: -1)
     self.prefault = prefault && Region.canPopulate
+    lead = min(Self.longestLead, max(Self.step, bytes / 16))
   }
 
   deinit {
@@ -146,13 +151,13 @@ final class ParseArena: @unchecked Sendable {
     helperRunning = false
   }
 
-  /// The helper thread: populates pages up to ``lead`` bytes past the cursor until the parse is over.
+  /// The helper thread: populates pages up to `lead` bytes past the cursor until the parse is over.
   private func populateAhead() {
     var done = populated
     while !finished.load(ordering: .acquiring) {
       let used = published.load(ordering: .relaxed)
       done = max(done, used & ~(Region.pageSize - 1))
-      let target = min(capacity, used + Self.lead)
+      let target = min(capacity, used + lead)
       guard done < target else {
         usleep(200)
         continue
