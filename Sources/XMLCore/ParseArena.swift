@@ -108,8 +108,8 @@ final class ParseArena: @unchecked Sendable {
 
   deinit {
     stopHelper()
-    let used = max(cursor.pointee, populated)
-    if used > 0 { madvise(base, min(capacity, roundUp(used)), MADV_DONTNEED) }
+    // The whole span: the cursor may have moved back below blocks that were written.
+    madvise(base, capacity, MADV_DONTNEED)
     mprotect(base, capacity, PROT_NONE)
     Region.shared?.release(slot: firstSlot, count: slotCount)
     cursor.deallocate()
@@ -213,6 +213,12 @@ final class ParseArena: @unchecked Sendable {
     return true
   }
 
+  /// Whether `block` lies in this arena's span.
+  @inline(__always)
+  func contains(_ block: UnsafeMutableRawPointer) -> Bool {
+    block >= base && block < base + capacity
+  }
+
   /// The usable size of a block of any arena.
   @inline(__always)
   static func usableSize(of block: UnsafeMutableRawPointer) -> Int {
@@ -250,6 +256,7 @@ final class ParseArena: @unchecked Sendable {
     var key = pthread_key_t()
     guard pthread_key_create(&key, nil) == 0 else { return }
     currentKey = key
+    Region.canPopulate = region.probePopulate()
     regionStart = UInt(bitPattern: region.base)
     regionSize = UInt(region.size)
     xmlMemSetup(arenaFree, arenaMalloc, arenaRealloc, arenaStrdup)
@@ -263,11 +270,10 @@ final class ParseArena: @unchecked Sendable {
     /// `MADV_POPULATE_WRITE` (Linux 5.14), which glibc's headers may lack.
     static let populateWrite: Int32 = 23
 
-    /// Whether the kernel populates pages on request (probed once on a page of the region).
-    static let canPopulate: Bool = {
-      guard let region = shared else { return false }
-      return region.probePopulate()
-    }()
+    /// Whether the kernel populates pages on request.
+    ///
+    /// Probed by ``ParseArena/install()`` on a page of the region, before any arena takes a slot.
+    nonisolated(unsafe) fileprivate(set) static var canPopulate = false
 
     /// The region, or `nil` when arenas are off.
     static let shared: Region? = {
@@ -316,7 +322,7 @@ final class ParseArena: @unchecked Sendable {
       }
     }
 
-    private func probePopulate() -> Bool {
+    fileprivate func probePopulate() -> Bool {
       guard let (slot, count) = acquire(bytes: 1) else { return false }
       defer { release(slot: slot, count: count) }
       let page = base + slot * Self.slotSize
@@ -350,8 +356,12 @@ private func arenaRealloc(_ pointer: UnsafeMutableRawPointer?, _ size: Int) -> U
   guard ParseArena.owns(pointer) else { return realloc(pointer, size) }
   let old = ParseArena.usableSize(of: pointer)
   if size <= old { return pointer }
-  if ParseArena.withCurrentArena({ $0?.growInPlace(pointer, to: size) ?? false }) { return pointer }
-  guard let moved = arenaMalloc(size) else { return nil }
+  // A block of the current arena grows in place or moves within it; a block of another arena
+  // (another document's tree, reallocated on this thread) moves to `malloc`, never into an
+  // arena that may be released before that document.
+  let inCurrent = ParseArena.withCurrentArena { $0?.contains(pointer) ?? false }
+  if inCurrent, ParseArena.withCurrentArena({ $0?.growInPlace(pointer, to: size) ?? false }) { return pointer }
+  guard let moved = inCurrent ? arenaMalloc(size) : malloc(size) else { return nil }
   moved.copyMemory(from: pointer, byteCount: old)
   return moved
 }

@@ -70,10 +70,13 @@ enum Parser {
     sax.pointee.startElementNs = startElementHook
     sax.pointee.endElementNs = endElementHook
     sax.pointee.reference = referenceHook
+    sax.pointee.endDocument = endDocumentHook
     let url = baseURL?.absoluteURL.path ?? sourceName
     let document: xmlDocPtr? = withExtendedLifetime(builder) {
       ctxt.pointee._private = Unmanaged.passUnretained(builder).toOpaque()
       let document = ParseArena.run(in: arena) { read(bytes, into: ctxt, builder: builder, url: url) }
+      // Normally done at the end of the document (`endDocumentHook`); here for a parse that
+      // stopped before its first element.
       builder.finishIndexing()
       return document
     }
@@ -325,7 +328,8 @@ final class TreeBuilder {
         if ctxt.pointee.myDoc?.pointee.intSubset?.pointee.entities != nil {
           indexing = []
         } else if indexingThread {
-          // From here on only the pipeline's thread reads `indexing` and writes the tables.
+          // From here on only the pipeline's thread reads `indexing` and writes the tables, until
+          // `finishIndexing()`, which the end of the document calls (and `parse` after it).
           pipeline = IndexingPipeline { [unowned self] element, list in addToAttributeIndexes(element, list: list) }
         }
       }
@@ -337,7 +341,7 @@ final class TreeBuilder {
     }
   }
 
-  deinit { pipeline?.finish() }
+  deinit { assert(pipeline == nil, "the indexing thread was not waited for") }
 
   /// Waits for the indexing thread, if any, to index every element handed over.
   func finishIndexing() {
@@ -523,6 +527,14 @@ private let referenceHook: referenceSAXFunc = { context, name in
   xmlSAX2Reference(context, name)
   guard let name, let (ctxt, builder) = TreeBuilder.from(context) else { return }
   builder.entityReferenced(ctxt, name: String(cString: name))
+}
+
+/// The end of the document, reached whether or not it is well-formed: the indexing thread must be
+/// done before libxml2 frees the tree of a document that is not (which `xmlCtxtReadIO` does
+/// before returning).
+private let endDocumentHook: endDocumentSAXFunc = { context in
+  if let (_, builder) = TreeBuilder.from(context) { builder.finishIndexing() }
+  xmlSAX2EndDocument(context)
 }
 
 private let endElementHook: endElementNsSAX2Func = { context, localName, prefix, uri in

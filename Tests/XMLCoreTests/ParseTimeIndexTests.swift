@@ -66,6 +66,33 @@ struct ParseTimeIndexTests {
     #expect(nonEmpty > 500)
   }
 
+  /// A document that is not well-formed fails the same way with an indexing thread as without.
+  ///
+  /// That thread must be done before libxml2 frees the partial tree, which it does before the
+  /// parse returns: under ASan, in CI, a late read is an error. A value larger than the arena's
+  /// largest block comes from `malloc` even with an arena.
+  @Test(arguments: [ParsePolicy.Arena.never, .automatic])
+  func malformedInputWithAnIndexingThread(arena: ParsePolicy.Arena) throws {
+    var xml = "<r xmlns=\"urn:a\"><list>"
+    for index in 0..<30_000 { xml += "<f id=\"id-\(index % 700)\"/>" }
+    xml += "<f id=\"\(String(repeating: "v", count: 300_000))\"/><f id=\"last\">"  // no end tags
+    let bytes = Array(xml.utf8)
+    func failure(_ thread: ParsePolicy.IndexingThread) -> XMLError? {
+      do {
+        _ = try Document(
+          bytes: bytes, sourceName: "bad.xml", indexing: Self.requests, arena: arena, indexingThread: thread)
+        return nil
+      } catch {
+        return error as? XMLError
+      }
+    }
+    let inline = try #require(failure(.never))
+    let threaded = try #require(failure(.always))
+    #expect(threaded.location == inline.location)
+    #expect(threaded.message == inline.message)
+    #expect(inline.location.line == 1)
+  }
+
   /// The file initializer passes the requests on too.
   @Test func fileInputsCollectToo() throws {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("parse-time-index-\(UUID()).xml")
