@@ -11,10 +11,9 @@ struct ChildPathOptimizerTests {
   static let namespaces = ["d": "urn:t"]
 
   static func rewrite(_ source: String) throws -> (String?, [String]) {
-    var paths: [(source: String, path: ElementPath)] = []
-    let result = ChildPathOptimizer.rewrite(
-      try XPathSyntax.parse(source), namespaces: namespaces, isBoolean: { $0.local == "is-member" }, paths: &paths)
-    return (result?.description, paths.map(\.source))
+    try PathOptimizerTests.rewrite(source) {
+      ChildPathOptimizer.rewrite($0, namespaces: namespaces, isBoolean: { $0.local == "is-member" }, paths: &$1)
+    }
   }
 
   static func printed(_ source: String) throws -> String { try PathOptimizerTests.printed(source) }

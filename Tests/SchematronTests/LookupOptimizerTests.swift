@@ -15,6 +15,19 @@ struct LookupOptimizerTests {
     }
   }
 
+  /// `schema` compiled with every rewrite, and with none: what the rewrites must agree with.
+  static func compiledBothWays(
+    _ schema: String, name: String
+  ) throws -> (
+    optimized: CompiledSchema, plain: CompiledSchema
+  ) {
+    let loaded = try SchemaLoader.load(bytes: Array(schema.utf8), sourceName: name)
+    return (
+      try CompiledSchema(loaded),
+      try CompiledSchema(loaded, options: .init(optimizeLookups: false, hoistInvariants: false))
+    )
+  }
+
   @Test(arguments: ConformanceTests.runs)
   func sameFindingsWithAndWithoutIndexes(run: ConformanceTests.Run) throws {
     let directory = ConformanceTests.casesDirectory.appendingPathComponent(run.caseName)
@@ -248,9 +261,7 @@ struct InvariantHoistingTests {
         </pattern>
       </schema>
       """
-    let loaded = try SchemaLoader.load(bytes: Array(schema.utf8), sourceName: "e.sch")
-    let optimized = try CompiledSchema(loaded)
-    let plain = try CompiledSchema(loaded, options: .init(optimizeLookups: false, hoistInvariants: false))
+    let (optimized, plain) = try LookupOptimizerTests.compiledBothWays(schema, name: "e.sch")
     for text in [
       "<r xmlns=\"urn:t\" v=\"0.00000000000000005\" first=\"k\"><f id=\"k\"/><g id=\"k\"/><list><c id=\"a\"/><c id=\"a\"/></list></r>",
       "<r xmlns=\"urn:t\" v=\"0.0000000000000002\" first=\"z\"><f id=\"k\"/><list><c id=\"a\"/><c id=\"b\"/></list></r>",
@@ -286,9 +297,7 @@ struct InvariantHoistingTests {
         </pattern>
       </schema>
       """
-    let loaded = try SchemaLoader.load(bytes: Array(schema.utf8), sourceName: "k.sch")
-    let optimized = try CompiledSchema(loaded)
-    let plain = try CompiledSchema(loaded, options: .init(optimizeLookups: false, hoistInvariants: false))
+    let (optimized, plain) = try LookupOptimizerTests.compiledBothWays(schema, name: "k.sch")
     #expect(!optimized.lookups.isEmpty)
     let document = try Document(
       string: "<r xmlns=\"urn:t\"><a id=\"\u{E9}\" kind=\"x\"/><a id=\"e\u{301}\" kind=\"x\"/><a id=\"\u{E9}\"/></r>")

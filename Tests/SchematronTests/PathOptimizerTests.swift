@@ -10,8 +10,16 @@ struct PathOptimizerTests {
   static let namespaces = ["d": "urn:t"]
 
   static func rewrite(_ source: String) throws -> (String?, [String]) {
+    try rewrite(source) { PathOptimizer.rewrite($0, namespaces: namespaces, paths: &$1) }
+  }
+
+  /// `source` as `optimizer` rewrites it (`nil`: unchanged), and the sources of the paths it numbered.
+  static func rewrite(
+    _ source: String,
+    by optimizer: (XPathSyntax, inout [(source: String, path: ElementPath)]) -> XPathSyntax?
+  ) throws -> (String?, [String]) {
     var paths: [(source: String, path: ElementPath)] = []
-    let result = PathOptimizer.rewrite(try XPathSyntax.parse(source), namespaces: namespaces, paths: &paths)
+    let result = optimizer(try XPathSyntax.parse(source), &paths)
     return (result?.description, paths.map(\.source))
   }
 
