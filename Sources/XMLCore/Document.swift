@@ -126,15 +126,16 @@ public final class Document {
   }
 
   /// Parses XML from memory, into an arena or not as `arena` says (see ``ParseArena``), and
-  /// with its attribute indexes built on a thread of their own or not as `indexingThread` says.
+  /// with its attribute indexes built on a thread of their own or not as `indexingThread` says;
+  /// helper threads, where those are automatic, as `helpers` allows.
   convenience init(
     bytes: [UInt8], sourceName: String, baseURL: URL? = nil, limits: ParseLimits = .default,
     indexing: [AttributeIndexRequest] = [], arena: ParsePolicy.Arena,
-    indexingThread: ParsePolicy.IndexingThread = .automatic
+    indexingThread: ParsePolicy.IndexingThread = .automatic, helpers: ParseHelpers = .shared
   ) throws {
     let parsed = try Parser.parse(
       bytes: bytes, sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing, arena: arena,
-      indexingThread: indexingThread)
+      indexingThread: indexingThread, helpers: helpers)
     self.init(
       pointer: parsed.document, elementInfo: parsed.elementInfo, sourceName: sourceName,
       warnings: parsed.warnings, elementIndex: parsed.elementIndex, attributeIndexes: parsed.attributeIndexes,

@@ -9,7 +9,8 @@ import Foundation
 /// overlap with it. The indexing thread reads only what libxml2 never changes once an
 /// element's start tag is parsed (its name, namespace, parent and attributes), while the
 /// parser goes on writing other fields (children, siblings). Handing over a chunk orders the
-/// parser's writes before the indexing thread's reads.
+/// parser's writes before the indexing thread's reads. Started only while ``ParseHelpers``
+/// grants helper threads.
 final class IndexingPipeline: @unchecked Sendable {
   /// Elements per chunk handed over.
   static let chunkSize = 4096

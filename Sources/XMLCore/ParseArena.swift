@@ -32,6 +32,9 @@ import Synchronization
 /// is reset before it stops being current, and catalog processing instructions, which would
 /// set up libxml2's global catalog, are ignored (`xmlCatalogSetDefaults`, in ``LibXML2``).
 ///
+/// The helper thread runs only while ``ParseHelpers`` grants one (a core left idle by the parses
+/// in progress); otherwise the parser faults the pages in itself, as without an arena.
+///
 /// The arena is off when a sanitizer is loaded (ASan and TSan then see libxml2's allocations as
 /// before), when `NORMCHECK_PARSE_ARENA=0` is set, and when the region cannot be reserved.
 final class ParseArena: @unchecked Sendable {
@@ -62,26 +65,29 @@ final class ParseArena: @unchecked Sendable {
   private let finished = Atomic<Bool>(false)
   /// How far the helper thread populated the span; read after it has stopped.
   private var populated = 0
-  /// Signalled when the helper thread has stopped.
+  /// Signalled when the helper thread has stopped reading the arena.
   private let helperDone = DispatchSemaphore(value: 0)
   private var helperRunning = false
   /// Whether ``withCurrent(_:)`` starts the helper thread.
-  private let prefault: Bool
+  let prefault: Bool
   /// How far ahead of the cursor the helper thread populates pages: a sixteenth of the span
   /// (twice the input), between ``step`` and ``longestLead``, so that what is populated and
   /// never used stays small beside the tree.
   private let lead: Int
 
   /// An arena for the parse of an input of `expectedInput` bytes, or `nil` when arenas are off,
-  /// the input is small or no span is free.
-  static func forInput(of expectedInput: Int, policy: ParsePolicy.Arena = .automatic) -> ParseArena? {
+  /// the input is small or no span is free; under the automatic policy, its pages are populated
+  /// ahead only if `helpers` (see ``ParseHelpers``).
+  static func forInput(
+    of expectedInput: Int, policy: ParsePolicy.Arena = .automatic, helpers: Bool = true
+  ) -> ParseArena? {
     LibXML2.ensureReady()  // installs the hooks
     guard regionSize != 0 else { return nil }
     switch policy {
     case .never: return nil
     case .automatic:
       guard expectedInput >= minimumInput else { return nil }
-      return ParseArena(bytes: expectedInput * 32, prefault: true)
+      return ParseArena(bytes: expectedInput * 32, prefault: helpers)
     case .always(let capacity, let prefault):
       return ParseArena(bytes: capacity, prefault: prefault)
     }
@@ -126,7 +132,15 @@ final class ParseArena: @unchecked Sendable {
     if prefault, !helperRunning {
       helperRunning = true
       finished.store(false, ordering: .relaxed)
-      let thread = Thread { [self] in populateAhead() }
+      // Unretained, and signalled only once the thread no longer reads the arena: the helper is
+      // stopped before this returns (below), and a reference that the thread kept a moment
+      // longer would delay the span's release past its document's.
+      let arena = Unmanaged.passUnretained(self)
+      let done = helperDone
+      let thread = Thread {
+        arena._withUnsafeGuaranteedRef { $0.populateAhead() }
+        done.signal()
+      }
       thread.stackSize = 64 << 10
       thread.start()
     }
@@ -167,7 +181,6 @@ final class ParseArena: @unchecked Sendable {
       done += length
     }
     populated = done
-    helperDone.signal()
   }
 
   private func roundUp(_ bytes: Int) -> Int { (bytes + Region.pageSize - 1) & ~(Region.pageSize - 1) }
@@ -376,7 +389,9 @@ private func arenaStrdup(_ string: UnsafePointer<CChar>?) -> UnsafeMutablePointe
 #else
 /// Arenas are only built on Linux; elsewhere libxml2 allocates with `malloc`.
 final class ParseArena {
-  static func forInput(of expectedInput: Int, policy: ParsePolicy.Arena = .automatic) -> ParseArena? { nil }
+  static func forInput(
+    of expectedInput: Int, policy: ParsePolicy.Arena = .automatic, helpers: Bool = true
+  ) -> ParseArena? { nil }
   static func install() {}
   func withCurrent<R>(_ body: () throws -> R) rethrows -> R { try body() }
 }
@@ -407,17 +422,18 @@ enum ParsePolicy {
 
   /// Whether a parse builds its attribute indexes on a thread of its own (see ``IndexingPipeline``).
   enum IndexingThread: Sendable {
-    /// For inputs of at least ``ParseArena/minimumInput`` bytes.
+    /// For inputs of at least ``ParseArena/minimumInput`` bytes, when ``ParseHelpers`` allows.
     case automatic
     /// Never: on the parser's thread.
     case never
     /// Always.
     case always
 
-    /// Whether an input of `bytes` bytes gets an indexing thread.
-    func applies(toInputOf bytes: Int) -> Bool {
+    /// Whether an input of `bytes` bytes gets an indexing thread, when `helpers` says whether
+    /// the parse may start helper threads (see ``ParseHelpers``).
+    func applies(toInputOf bytes: Int, helpers: Bool) -> Bool {
       switch self {
-      case .automatic: bytes >= ParseArena.minimumInput
+      case .automatic: bytes >= ParseArena.minimumInput && helpers
       case .never: false
       case .always: true
       }

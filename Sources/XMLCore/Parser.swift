@@ -34,7 +34,21 @@ enum Parser {
 
   static func parse(
     bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: [AttributeIndexRequest] = [],
-    arena arenaPolicy: ParsePolicy.Arena = .automatic, indexingThread: ParsePolicy.IndexingThread = .automatic
+    arena arenaPolicy: ParsePolicy.Arena = .automatic, indexingThread: ParsePolicy.IndexingThread = .automatic,
+    helpers budget: ParseHelpers = .shared
+  ) throws -> Result {
+    try budget.whileGranted(if: bytes.count >= ParseArena.minimumInput) { helpers in
+      try parse(
+        bytes: bytes, sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing, arena: arenaPolicy,
+        indexingThread: indexingThread, helpers: helpers)
+    }
+  }
+
+  /// ``parse(bytes:sourceName:baseURL:limits:indexing:arena:indexingThread:helpers:)``, with helper
+  /// threads where the policies are automatic only if `helpers` (see ``ParseHelpers``).
+  private static func parse(
+    bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: [AttributeIndexRequest],
+    arena arenaPolicy: ParsePolicy.Arena, indexingThread: ParsePolicy.IndexingThread, helpers: Bool
   ) throws -> Result {
     LibXML2.ensureReady()
     let start = SourceLocation(file: sourceName, line: 0, column: 0)
@@ -57,14 +71,14 @@ enum Parser {
       throw XMLError(kind: .io, message: "out of memory creating a parser", location: start)
     }
     // The context's inputs and buffers may lie in the arena: it is freed first.
-    let arena = ParseArena.forInput(of: bytes.count, policy: arenaPolicy)
+    let arena = ParseArena.forInput(of: bytes.count, policy: arenaPolicy, helpers: helpers)
     defer {
       xmlFreeParserCtxt(ctxt)
       withExtendedLifetime(arena) {}
     }
     let builder = TreeBuilder(
       sourceName: sourceName, maxDepth: limits.maxDepth, maxEntityExpansion: limits.maxEntityExpansion,
-      indexing: indexing, indexingThread: indexingThread.applies(toInputOf: bytes.count))
+      indexing: indexing, indexingThread: indexingThread.applies(toInputOf: bytes.count, helpers: helpers))
     let sax = ctxt.pointee.sax!
     sax.pointee.serror = parserErrorHook
     sax.pointee.startElementNs = startElementHook
