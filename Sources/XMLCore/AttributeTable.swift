@@ -45,6 +45,14 @@ final class AttributeTable {
       body(entry.first)
       for index in 0..<Int(entry.othersCount) { body(others[Int(entry.othersStart) + index]) }
     }
+
+    /// How many elements have the value spelt by the `count` bytes at `key` (`nil` only when empty).
+    @inline(__always)
+    func count(_ key: UnsafePointer<UInt8>?, count: Int) -> Int {
+      let hash = AttributeTable.hash(key, count)
+      let (_, slot) = AttributeTable.probe(buckets, mask: mask, entries, hash: hash, key: key, count: count)
+      return slot < 0 ? 0 : 1 + Int(entries[slot].othersCount)
+    }
   }
 
   /// Where the `count` bytes at `key` (hashed to `hash`) are in a table: the bucket holding

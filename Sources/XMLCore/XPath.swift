@@ -11,6 +11,10 @@ public final class XPathExpression {
   /// The parsed form, for static checks (prefixes, functions, variables) by callers.
   public let syntax: XPathSyntax
   let compiled: xmlXPathCompExprPtr
+  /// What of the expression is answered without libxml2 (see ``NativePlan``); `nil`: nothing.
+  let nativeShape: NativeShape?
+  /// The shape resolved in the context that last evaluated the expression (by its serial).
+  var nativePlan: (context: Int, plan: NativePlan)?
 
   /// Compiles `source`.
   ///
@@ -21,6 +25,7 @@ public final class XPathExpression {
     self.source = source
     // Our own parser first: libxml2 accepts some malformed expressions (such as `count(`).
     self.syntax = try XPathSyntax.parseRemembered(source)
+    self.nativeShape = NativeShape.of(syntax)
     guard let context = xmlXPathNewContext(nil) else {
       throw XMLError(
         kind: .xpathSyntax, message: "out of memory", location: SourceLocation(file: "", line: 0, column: 0),
@@ -98,6 +103,13 @@ public final class XPathContext {
   /// The document evaluated against.
   public let document: Document
   let context: xmlXPathContextPtr
+  /// This context's number among all contexts ever made (see ``nativePlan(for:)``).
+  let serial = XPathContext.serials.add(1, ordering: .relaxed).newValue
+  /// Whether a few common shapes of expression (an attribute's value, a key's matches, a
+  /// membership test) are answered without libxml2's evaluation, with the same results.
+  ///
+  /// Default true; false has libxml2 evaluate every expression, for comparisons.
+  public var answersNatively = true
   private var functions: [QualifiedName: XPathFunction] = [:]
   /// Lookups answered from attribute indexes (``register(indexedLookup:_:)``).
   fileprivate var indexedLookups: [QualifiedName: (String) throws -> AttributeIndex?] = [:]
@@ -213,7 +225,9 @@ public final class XPathContext {
   ) throws
     -> PreviousValue
   {
-    let object = try run(expression, at: node, discard: xmlXPathFreeObject) { xmlXPathCompiledEval($0, context) }
+    let object =
+      try nativeElement(node, for: expression).flatMap { valueObject($0.plan, at: $0.element) }
+      ?? run(expression, at: node, discard: xmlXPathFreeObject) { xmlXPathCompiledEval($0, context) }
     defer { variableValues[variable.slot] = object }
     return PreviousValue(object: variableValues[variable.slot])
   }
@@ -315,6 +329,46 @@ public final class XPathContext {
     lastIndexedTable = IndexedTableHit(
       name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init), key: key, resolved: reader)
     return reader
+  }
+
+  /// The table and selection of the indexed lookup `function` for the index named `index`, as
+  /// its calls resolve them; `nil` when such calls go to the Swift function (see
+  /// ``NativePlan``).
+  func indexedTable(
+    function: QualifiedName, index: String
+  ) -> (table: AttributeTable, selection: AttributeIndex.Selection)? {
+    guard let resolve = indexedLookups[function] else { return nil }
+    let key = IndexedTableKey(function: function, index: index)
+    if let known = resolvedTables[key] { return known }
+    let resolved = (try? resolve(index)).flatMap { $0 }.map { ($0.table, $0.selection) }
+    resolvedTables[key] = resolved
+    return resolved
+  }
+
+  /// The set of the membership function `function` named `set`, as its calls resolve it; `nil`
+  /// when the function is not a membership test or the Swift function answers (see
+  /// ``NativePlan``).
+  func membershipSet(function: QualifiedName, set: String) -> StringSet? {
+    guard indexedLookups[function] == nil, let sets = memberships[function] else { return nil }
+    let key = "\(function)\u{0}\(set)"
+    if let known = membershipSets[key] { return known }
+    let resolved = sets(set)
+    membershipSets[key] = resolved
+    return resolved
+  }
+
+  /// The slot of the variable `name`, if it was ever bound or set.
+  func variableSlot(_ name: QualifiedName) -> Int? { variableSlots[name] }
+
+  /// The current value of the variable in `slot`, as libxml2 holds it; `nil` when unset.
+  func variableObject(slot: Int) -> xmlXPathObjectPtr? { variableValues[slot] }
+
+  /// Whether libxml2 evaluates a call of `name` with its own built-in function: no function of
+  /// this context shadows it, and no native answer takes it.
+  func callsBuiltIn(_ name: QualifiedName) -> Bool {
+    functions[name] == nil && indexedLookups[name] == nil && memberships[name] == nil
+      && !distinctFunctions.contains(name) && pathFunctions[name] == nil && childPathFunctions[name] == nil
+      && currentNodeFunction != name
   }
 
   /// Answers calls `name(value, set)` natively: whether the string value of `value` is in the
@@ -521,10 +575,35 @@ public final class XPathContext {
 
   /// Evaluates `expression` and converts the result to a boolean, which can stop early.
   public func evaluateBoolean(_ expression: XPathExpression, at node: Node? = nil) throws -> Bool {
-    try run(expression, at: node, discard: { _ in }) { compiled -> Bool? in
+    if let (plan, element) = nativeElement(node, for: expression) {
+      switch answer(plan, at: element) {
+      case .yes: return true
+      case .no: return false
+      case .unknown: break
+      }
+    }
+    return try run(expression, at: node, discard: { _ in }) { compiled -> Bool? in
       let result = xmlXPathCompiledEvalToBoolean(compiled, context)
       return result < 0 ? nil : result == 1
     }
+  }
+
+  /// The native plan of `expression` and the element `node` points to, when the plan may
+  /// answer there: `node` is an element of this context's document, the expression has a plan
+  /// here, and the operation budget has room for the one operation an answer is charged (else
+  /// libxml2 evaluates, and reports the budget run out).
+  @inline(__always)
+  private func nativeElement(_ node: Node?, for expression: XPathExpression) -> (plan: NativePlan, element: xmlNodePtr)?
+  {
+    guard answersNatively, expression.nativeShape != nil, let element = node?.pointer,
+      element.pointee.type == XML_ELEMENT_NODE,
+      element.pointee.doc == document.pointer, let plan = nativePlan(for: expression)
+    else { return nil }
+    if context.pointee.opLimit != 0 {
+      guard context.pointee.opCount < context.pointee.opLimit else { return nil }
+      context.pointee.opCount += 1
+    }
+    return (plan, element)
   }
 
   /// Compiles and evaluates `source`; for one-off use.

@@ -35,9 +35,10 @@ public struct CompiledSchema: Sendable {
     public var vocabularies: [String: Vocabulary]
     /// Where `document()` may read (`nil`: the schema's directory).
     public var packDirectory: URL?
-    /// Answer uniqueness and reference lookups from per-document indexes (see `LookupOptimizer`).
+    /// Answer uniqueness and reference lookups from per-document indexes (see `LookupOptimizer`),
+    /// and a few common shapes of expression in Swift (``XMLCore/XPathContext/answersNatively``).
     ///
-    /// Default true; false evaluates every expression as written.
+    /// Default true; false evaluates every expression as written, by libxml2.
     public var optimizeLookups: Bool
     /// Compute document-wide parts of expressions once per document (`InvariantHoister`).
     ///
@@ -129,6 +130,8 @@ public struct CompiledSchema: Sendable {
   let wideInvariants: [String: InvariantHoister.Plan]
   /// Per expression slot, whether its source has a wide form.
   let wideSlots: [Bool]
+  /// Whether evaluations answer common shapes in Swift (``Options/optimizeLookups``).
+  let answersNatively: Bool
 
   /// The shared attribute index that key `name` reads: for a plain key (`match="a/b | c/d"
   /// use="@id"`); `nil` for any other, which each evaluation indexes itself.
@@ -362,6 +365,7 @@ public struct CompiledSchema: Sendable {
     self.invariants = invariants
     self.paths = paths
     self.childPaths = childPaths
+    self.answersNatively = options.optimizeLookups
     self.wide = wide
     self.wideInvariants = wideInvariants
     self.wideSlots = sources.map { wide[$0] != nil || wideInvariants[$0] != nil }

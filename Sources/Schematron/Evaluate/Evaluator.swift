@@ -264,6 +264,7 @@ final class DocumentRun {
     // A helper reads the document through a view of its own (see Document.view()).
     let context = XPathContext(document: isHelper ? document.view() : document, namespaces: schema.namespaces)
     context.operationLimit = options.operationLimit
+    context.answersNatively = schema.answersNatively
     let environment = FunctionEnvironment(
       context: context, packDirectory: schema.packDirectory, vocabularies: schema.vocabularies,
       parseLimits: options.parseLimits)

@@ -1,0 +1,323 @@
+internal import CLibXML2
+import Foundation
+import Synchronization
+
+/// A few shapes of expression answered in Swift, without libxml2's evaluation, where they are
+/// evaluated on every element of a large document.
+///
+/// A rule's test or `let` evaluated at 100 000 facilities costs libxml2 about a microsecond each
+/// time even when it only reads an attribute: every evaluation sets up a parser context and a
+/// value stack, every step and literal becomes an object, every node-set is merged and sorted.
+/// The shapes below are read from the expression's syntax once (``NativeShape``), resolved
+/// against a context's functions, indexes and variables once per context (``NativePlan``), and
+/// then answered by reading the tree and the indexes directly:
+///
+/// - `string(@a)`, `string(@a | @b | …)`: the value of the first of those attributes, in
+///   document order, or the empty string (a value).
+/// - `key('k', @a)` and `key('k', @a)[n]` in a boolean context, for a key answered from a shared
+///   index (``XPathContext/register(indexedLookup:_:)``) that keeps every match: whether the
+///   index holds at least 1 (or `n`) elements with that value.
+/// - `p:f(v, 's')` for a membership test (``XPathContext/register(membership:_:)``): whether the
+///   string `v` is in the set; `v` an attribute step, a variable holding a string, or a literal.
+/// - `not(x)`, `x and y`, `x or y` over any of these.
+///
+/// Any other part of a boolean expression is *opaque*. An answer is given only when it does not
+/// depend on an opaque part (`key('k', @id)[2] and generate-id(…) != generate-id(.)` is false
+/// without the right side whenever the left is false, as XPath's `and` says); otherwise, and
+/// whenever a value is not what the shape expects (a variable that holds no string, an element
+/// without the key's attribute, a value not held in one piece, a context node in another
+/// document), the expression is evaluated by libxml2 as written. Built-in functions count only
+/// where nothing the context registered shadows them.
+indirect enum NativeShape: Sendable {
+  case and(NativeShape, NativeShape)
+  case or(NativeShape, NativeShape)
+  case not(NativeShape)
+  /// `key(index, value)[count]` (`count` 1 without a predicate), in a boolean context.
+  case keyHasAtLeast(index: String, value: StringShape, count: Int)
+  /// `function(value, set)`.
+  case membership(function: XPathSyntax.Name, value: StringShape, set: String)
+  /// `string(@a | …)`: a value, never part of a boolean shape.
+  case attributeString([XPathSyntax.NodeTest])
+  case opaque
+
+  /// A string operand.
+  enum StringShape: Sendable {
+    /// One attribute step with a name test (`@a`, `@p:a`).
+    case attribute(XPathSyntax.NodeTest)
+    case variable(XPathSyntax.Name)
+    case literal(String)
+  }
+
+  /// The shape of `syntax` evaluated for its value (``attributeString(_:)``), else as a boolean;
+  /// `nil` when nothing of it could be answered natively.
+  static func of(_ syntax: XPathSyntax) -> NativeShape? {
+    if case .function(let name, let arguments) = syntax, name.prefix == nil, name.local == "string",
+      arguments.count == 1, let tests = attributeTests(arguments[0])
+    {
+      return .attributeString(tests)
+    }
+    let shape = boolean(syntax)
+    return shape.hasNativePart ? shape : nil
+  }
+
+  /// Whether answering this shape may spare libxml2 an evaluation.
+  private var hasNativePart: Bool {
+    switch self {
+    case .and(let left, let right), .or(let left, let right): left.hasNativePart || right.hasNativePart
+    case .not(let operand): operand.hasNativePart
+    case .keyHasAtLeast, .membership, .attributeString: true
+    case .opaque: false
+    }
+  }
+
+  private static func boolean(_ syntax: XPathSyntax) -> NativeShape {
+    switch syntax {
+    case .binary("and", let left, let right): return .and(boolean(left), boolean(right))
+    case .binary("or", let left, let right): return .or(boolean(left), boolean(right))
+    case .function(let name, let arguments) where name.prefix == nil && name.local == "not" && arguments.count == 1:
+      return .not(boolean(arguments[0]))
+    case .function(let name, let arguments):
+      if let key = key(name, arguments, count: 1) { return key }
+      if name.prefix != nil, arguments.count == 2, let value = string(arguments[0]),
+        case .literal(let set) = arguments[1]
+      {
+        return .membership(function: name, value: value, set: set)
+      }
+      return .opaque
+    case .filtered(.function(let name, let arguments), let predicates, let steps)
+    where steps.isEmpty && predicates.count == 1:
+      guard case .number(let position) = predicates[0], position >= 1, position <= 1_000_000,
+        position == position.rounded()
+      else { return .opaque }
+      return key(name, arguments, count: Int(position)) ?? .opaque
+    default:
+      return .opaque
+    }
+  }
+
+  private static func key(_ name: XPathSyntax.Name, _ arguments: [XPathSyntax], count: Int) -> NativeShape? {
+    guard name.prefix == nil, name.local == "key", arguments.count == 2, case .literal(let index) = arguments[0],
+      let value = string(arguments[1])
+    else { return nil }
+    return .keyHasAtLeast(index: index, value: value, count: count)
+  }
+
+  private static func string(_ syntax: XPathSyntax) -> StringShape? {
+    switch syntax {
+    case .literal(let text): return .literal(text)
+    case .variable(let name): return .variable(name)
+    default:
+      guard let tests = attributeTests(syntax), tests.count == 1 else { return nil }
+      return .attribute(tests[0])
+    }
+  }
+
+  /// The name tests of `@a` or `@a | @b | …` (no wildcard, no predicate), in the order written.
+  private static func attributeTests(_ syntax: XPathSyntax) -> [XPathSyntax.NodeTest]? {
+    switch syntax {
+    case .path(false, let steps):
+      guard steps.count == 1, steps[0].axis == "attribute", steps[0].predicates.isEmpty,
+        case .name = steps[0].test
+      else { return nil }
+      return [steps[0].test]
+    case .union(let members):
+      var tests: [XPathSyntax.NodeTest] = []
+      for member in members {
+        guard let inner = attributeTests(member) else { return nil }
+        tests += inner
+      }
+      return tests
+    default:
+      return nil
+    }
+  }
+}
+
+/// A ``NativeShape`` resolved in one ``XPathContext``: its names bound to the context's
+/// namespaces, functions, indexes and variables.
+indirect enum NativePlan {
+  case and(NativePlan, NativePlan)
+  case or(NativePlan, NativePlan)
+  case not(NativePlan)
+  case keyHasAtLeast(AttributeTable.Reader, StringSource, Int)
+  case membership(StringSet, StringSource)
+  case attributeString([ElementPath.Test])
+  case opaque
+
+  /// A resolved string operand.
+  enum StringSource {
+    case attribute(ElementPath.Test)
+    /// A variable's slot in the context.
+    case variable(Int)
+    case literal(ContiguousArray<UInt8>)
+  }
+
+  /// A boolean answer, or none (libxml2 evaluates the expression).
+  enum Answer {
+    case yes, no, unknown
+  }
+}
+
+extension XPathContext {
+  /// Numbers the contexts, so that an expression's cached plan is never taken for another
+  /// context's (see ``XPathExpression/nativePlan``).
+  static let serials = Atomic<Int>(0)
+
+  /// The plan of `expression` in this context, resolved on first use; `nil` when it has none.
+  func nativePlan(for expression: XPathExpression) -> NativePlan? {
+    guard let shape = expression.nativeShape else { return nil }
+    if let cached = expression.nativePlan, cached.context == serial { return cached.plan }
+    let plan = resolve(shape)
+    expression.nativePlan = (serial, plan)
+    return plan
+  }
+
+  private func resolve(_ shape: NativeShape) -> NativePlan {
+    switch shape {
+    case .and(let left, let right): return .and(resolve(left), resolve(right))
+    case .or(let left, let right): return .or(resolve(left), resolve(right))
+    case .not(let operand):
+      return callsBuiltIn(QualifiedName("not")) ? .not(resolve(operand)) : .opaque
+    case .keyHasAtLeast(let index, let value, let count):
+      let key = QualifiedName("key")
+      // A key whose calls libxml2 hands to the indexed lookup, answered from a sealed table
+      // that keeps every match.
+      guard let value = resolve(value), case .attribute = value,
+        let (table, selection) = indexedTable(function: key, index: index), selection == .all,
+        let reader = table.reader
+      else { return .opaque }
+      return .keyHasAtLeast(reader, value, count)
+    case .membership(let name, let value, let set):
+      guard let prefix = name.prefix, let uri = namespaceURI(prefix: prefix),
+        let strings = membershipSet(function: QualifiedName(name.local, namespace: uri), set: set),
+        let value = resolve(value)
+      else { return .opaque }
+      return .membership(strings, value)
+    case .attributeString(let tests):
+      guard callsBuiltIn(QualifiedName("string")) else { return .opaque }
+      var resolved: [ElementPath.Test] = []
+      for test in tests {
+        guard let test = attributeTest(test) else { return .opaque }
+        resolved.append(test)
+      }
+      return .attributeString(resolved)
+    case .opaque:
+      return .opaque
+    }
+  }
+
+  private func resolve(_ value: NativeShape.StringShape) -> NativePlan.StringSource? {
+    switch value {
+    case .attribute(let test): return attributeTest(test).map { .attribute($0) }
+    case .literal(let text): return .literal(ContiguousArray(text.utf8))
+    case .variable(let name):
+      guard name.prefix == nil, let slot = variableSlot(QualifiedName(name.local)) else { return nil }
+      return .variable(slot)
+    }
+  }
+
+  private func attributeTest(_ test: XPathSyntax.NodeTest) -> ElementPath.Test? {
+    guard case .name(let name) = test else { return nil }
+    guard let prefix = name.prefix else { return ElementPath.Test(namespace: nil, localName: name.local) }
+    return namespaceURI(prefix: prefix).map { ElementPath.Test(namespace: $0, localName: name.local) }
+  }
+
+  private func namespaceURI(prefix: String) -> String? {
+    xmlXPathNsLookup(context, prefix).map { String(cString: $0) }
+  }
+
+  /// The answer of a boolean `plan` at `node`, an element of this context's document.
+  func answer(_ plan: NativePlan, at node: xmlNodePtr) -> NativePlan.Answer {
+    switch plan {
+    case .and(let left, let right):
+      switch answer(left, at: node) {
+      case .no: return .no
+      case .yes: return answer(right, at: node)
+      case .unknown: return .unknown
+      }
+    case .or(let left, let right):
+      switch answer(left, at: node) {
+      case .yes: return .yes
+      case .no: return answer(right, at: node)
+      case .unknown: return .unknown
+      }
+    case .not(let operand):
+      switch answer(operand, at: node) {
+      case .yes: return .no
+      case .no: return .yes
+      case .unknown: return .unknown
+      }
+    case .keyHasAtLeast(let table, let source, let count):
+      // An element without the attribute: left to libxml2 (and to the key's Swift function).
+      guard let found = withBytes(of: source, at: node, missing: false, { table.count($0, count: $1) }) else {
+        return .unknown
+      }
+      return found >= count ? .yes : .no
+    case .membership(let strings, let source):
+      guard let found = withBytes(of: source, at: node, missing: true, { strings.contains(bytes: $0, count: $1) })
+      else { return .unknown }
+      return found ? .yes : .no
+    case .attributeString, .opaque:
+      return .unknown
+    }
+  }
+
+  /// Calls `body` with the bytes of `source` at `node`; `nil` (without calling it) when they are
+  /// not at hand.
+  ///
+  /// A missing attribute is the empty string when `missing` allows it.
+  @inline(__always)
+  private func withBytes<R>(
+    of source: NativePlan.StringSource, at node: xmlNodePtr, missing: Bool,
+    _ body: (UnsafePointer<UInt8>?, Int) -> R
+  ) -> R? {
+    switch source {
+    case .attribute(let test):
+      guard let attribute = Self.firstAttribute(of: node, passingAny: CollectionOfOne(test)) else {
+        return missing ? body(nil, 0) : nil
+      }
+      guard let text = Self.valueInOnePiece(attribute) else { return nil }
+      return body(text, cStringLength(text))
+    case .variable(let slot):
+      guard let object = variableObject(slot: slot), object.pointee.type == XPATH_STRING else { return nil }
+      let text = object.pointee.stringval.map { UnsafePointer($0) }
+      return body(text, text.map(cStringLength) ?? 0)
+    case .literal(let bytes):
+      return bytes.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
+    }
+  }
+
+  /// The first attribute of `node` (an element) that passes any of `tests`, in document order.
+  @inline(__always)
+  static func firstAttribute(of node: xmlNodePtr, passingAny tests: some Collection<ElementPath.Test>) -> xmlAttrPtr? {
+    var property = node.pointee.properties
+    while let attribute = property {
+      for test in tests where test.matches(name: attribute.pointee.name, namespace: attribute.pointee.ns) {
+        return attribute
+      }
+      property = attribute.pointee.next
+    }
+    return nil
+  }
+
+  /// The value of `attribute` where the tree holds it in one piece (a single text child, or
+  /// none: empty), else `nil`.
+  @inline(__always)
+  static func valueInOnePiece(_ attribute: xmlAttrPtr) -> UnsafePointer<UInt8>? {
+    guard let text = attribute.pointee.children else { return emptyString }
+    guard text.pointee.next == nil, text.pointee.type == XML_TEXT_NODE else { return nil }
+    return text.pointee.content.map { UnsafePointer($0) } ?? emptyString
+  }
+
+  /// The value object of a `string(@a | …)` plan at `node` (an element of this context's
+  /// document), or `nil` when libxml2 must evaluate it.
+  func valueObject(_ plan: NativePlan, at node: xmlNodePtr) -> xmlXPathObjectPtr? {
+    guard case .attributeString(let tests) = plan else { return nil }
+    guard let attribute = Self.firstAttribute(of: node, passingAny: tests) else { return xmlXPathNewCString("") }
+    guard let text = Self.valueInOnePiece(attribute) else { return nil }
+    return xmlXPathNewString(text)
+  }
+}
+
+/// An empty C string in static memory.
+private var emptyString: UnsafePointer<UInt8> { ("" as StaticString).utf8Start }
