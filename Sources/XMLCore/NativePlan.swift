@@ -19,6 +19,10 @@ import Synchronization
 ///   index holds at least 1 (or `n`) elements with that value.
 /// - `p:f(v, 's')` for a membership test (``XPathContext/register(membership:_:)``): whether the
 ///   string `v` is in the set; `v` an attribute step, a variable holding a string, or a literal.
+/// - `a = b` and `a != b`, `starts-with(a, b)` and `contains(a, b)`, where `a` and `b` are each
+///   an attribute step (`@a`, a node-set of at most one attribute: a comparison with none is
+///   false), `string(@a)`, `normalize-space(@a)`, a variable holding a string, or a literal
+///   (document-wide parts computed once are literals by then: `starts-with(@id, 'xg-')`).
 /// - `not(x)`, `x and y`, `x or y` over any of these.
 ///
 /// Any other part of a boolean expression is *opaque*. An answer is given only when it does not
@@ -36,6 +40,10 @@ indirect enum NativeShape: Sendable {
   case keyHasAtLeast(index: String, value: StringShape, count: Int)
   /// `function(value, set)`.
   case membership(function: XPathSyntax.Name, value: StringShape, set: String)
+  /// `left = right` (`equal`) or `left != right`.
+  case compare(equal: Bool, StringShape, StringShape)
+  /// `starts-with(left, right)` (`prefix`) or `contains(left, right)`.
+  case find(prefix: Bool, StringShape, StringShape)
   /// `string(@a | …)`: a value, never part of a boolean shape.
   case attributeString([XPathSyntax.NodeTest])
   case opaque
@@ -44,6 +52,8 @@ indirect enum NativeShape: Sendable {
   enum StringShape: Sendable {
     /// One attribute step with a name test (`@a`, `@p:a`).
     case attribute(XPathSyntax.NodeTest)
+    /// `string(@a)` or `normalize-space(@a)` (`normalized`).
+    case function(XPathSyntax.NodeTest, normalized: Bool)
     case variable(XPathSyntax.Name)
     case literal(String)
   }
@@ -65,7 +75,7 @@ indirect enum NativeShape: Sendable {
     switch self {
     case .and(let left, let right), .or(let left, let right): left.hasNativePart || right.hasNativePart
     case .not(let operand): operand.hasNativePart
-    case .keyHasAtLeast, .membership, .attributeString: true
+    case .keyHasAtLeast, .membership, .attributeString, .compare, .find: true
     case .opaque: false
     }
   }
@@ -74,6 +84,13 @@ indirect enum NativeShape: Sendable {
     switch syntax {
     case .binary("and", let left, let right): return .and(boolean(left), boolean(right))
     case .binary("or", let left, let right): return .or(boolean(left), boolean(right))
+    case .binary(let op, let left, let right) where op == "=" || op == "!=":
+      guard let left = string(left), let right = string(right) else { return .opaque }
+      return .compare(equal: op == "=", left, right)
+    case .function(let name, let arguments)
+    where name.prefix == nil && (name.local == "starts-with" || name.local == "contains") && arguments.count == 2:
+      guard let left = string(arguments[0]), let right = string(arguments[1]) else { return .opaque }
+      return .find(prefix: name.local == "starts-with", left, right)
     case .function(let name, let arguments) where name.prefix == nil && name.local == "not" && arguments.count == 1:
       return .not(boolean(arguments[0]))
     case .function(let name, let arguments):
@@ -106,6 +123,10 @@ indirect enum NativeShape: Sendable {
     switch syntax {
     case .literal(let text): return .literal(text)
     case .variable(let name): return .variable(name)
+    case .function(let name, let arguments)
+    where name.prefix == nil && (name.local == "string" || name.local == "normalize-space") && arguments.count == 1:
+      guard let tests = attributeTests(arguments[0]), tests.count == 1 else { return nil }
+      return .function(tests[0], normalized: name.local == "normalize-space")
     default:
       guard let tests = attributeTests(syntax), tests.count == 1 else { return nil }
       return .attribute(tests[0])
@@ -141,12 +162,17 @@ indirect enum NativePlan {
   case not(NativePlan)
   case keyHasAtLeast(AttributeTable.Reader, StringSource, Int)
   case membership(StringSet, StringSource)
+  case compare(equal: Bool, StringSource, StringSource)
+  case find(prefix: Bool, StringSource, StringSource)
   case attributeString([ElementPath.Test])
   case opaque
 
   /// A resolved string operand.
   enum StringSource {
+    /// The node-set of that attribute, of at most one node.
     case attribute(ElementPath.Test)
+    /// `string(@a)`, or `normalize-space(@a)` when `normalized`.
+    case function(ElementPath.Test, normalized: Bool)
     /// A variable's slot in the context.
     case variable(Int)
     case literal(ContiguousArray<UInt8>)
@@ -193,6 +219,14 @@ extension XPathContext {
         let value = resolve(value)
       else { return .opaque }
       return .membership(strings, value)
+    case .compare(let equal, let left, let right):
+      guard let left = resolve(left), let right = resolve(right) else { return .opaque }
+      return .compare(equal: equal, left, right)
+    case .find(let prefix, let left, let right):
+      guard callsBuiltIn(QualifiedName(prefix ? "starts-with" : "contains")), let left = resolve(left),
+        let right = resolve(right)
+      else { return .opaque }
+      return .find(prefix: prefix, left, right)
     case .attributeString(let tests):
       guard callsBuiltIn(QualifiedName("string")) else { return .opaque }
       var resolved: [ElementPath.Test] = []
@@ -209,6 +243,9 @@ extension XPathContext {
   private func resolve(_ value: NativeShape.StringShape) -> NativePlan.StringSource? {
     switch value {
     case .attribute(let test): return attributeTest(test).map { .attribute($0) }
+    case .function(let test, let normalized):
+      guard callsBuiltIn(QualifiedName(normalized ? "normalize-space" : "string")) else { return nil }
+      return attributeTest(test).map { .function($0, normalized: normalized) }
     case .literal(let text): return .literal(ContiguousArray(text.utf8))
     case .variable(let name):
       guard name.prefix == nil, let slot = variableSlot(QualifiedName(name.local)) else { return nil }
@@ -257,9 +294,63 @@ extension XPathContext {
       guard let found = withBytes(of: source, at: node, missing: true, { strings.contains(bytes: $0, count: $1) })
       else { return .unknown }
       return found ? .yes : .no
+    case .compare(let equal, let left, let right):
+      // A comparison with an empty node-set is false, whichever the operator.
+      if isMissing(left, at: node) || isMissing(right, at: node) { return .no }
+      let result = withBytes(of: left, at: node, missing: true) { leftBytes, leftCount in
+        withBytes(of: right, at: node, missing: true) { rightBytes, rightCount in
+          Self.equal(leftBytes, leftCount, rightBytes, rightCount) == equal
+        }
+      }
+      guard let result, let result else { return .unknown }
+      return result ? .yes : .no
+    case .find(let prefix, let left, let right):
+      guard
+        let result = withBytes(
+          of: left, at: node, missing: true,
+          { text, count in
+            withBytes(of: right, at: node, missing: true) { pattern, length in
+              prefix ? Self.hasPrefix(text, count, pattern, length) : Self.contains(text, count, pattern, length)
+            }
+          }), let result
+      else { return .unknown }
+      return result ? .yes : .no
     case .attributeString, .opaque:
       return .unknown
     }
+  }
+
+  /// Whether `source` is an attribute step that selects nothing at `node` (a comparison with it
+  /// is then false).
+  @inline(__always)
+  private func isMissing(_ source: NativePlan.StringSource, at node: xmlNodePtr) -> Bool {
+    guard case .attribute(let test) = source else { return false }
+    return Self.firstAttribute(of: node, passingAny: CollectionOfOne(test)) == nil
+  }
+
+  @inline(__always)
+  private static func equal(
+    _ a: UnsafePointer<UInt8>?, _ aCount: Int, _ b: UnsafePointer<UInt8>?, _ bCount: Int
+  ) -> Bool {
+    aCount == bCount && (aCount == 0 || memcmp(a!, b!, aCount) == 0)
+  }
+
+  @inline(__always)
+  private static func hasPrefix(
+    _ text: UnsafePointer<UInt8>?, _ count: Int, _ prefix: UnsafePointer<UInt8>?, _ length: Int
+  ) -> Bool {
+    length <= count && (length == 0 || memcmp(text!, prefix!, length) == 0)
+  }
+
+  private static func contains(
+    _ text: UnsafePointer<UInt8>?, _ count: Int, _ pattern: UnsafePointer<UInt8>?, _ length: Int
+  ) -> Bool {
+    guard length > 0 else { return true }
+    guard length <= count, let text, let pattern else { return false }
+    for start in 0...(count - length) where text[start] == pattern[0] {
+      if memcmp(text + start, pattern, length) == 0 { return true }
+    }
+    return false
   }
 
   /// Calls `body` with the bytes of `source` at `node`; `nil` (without calling it) when they are
@@ -278,6 +369,18 @@ extension XPathContext {
       }
       guard let text = Self.valueInOnePiece(attribute) else { return nil }
       return body(text, cStringLength(text))
+    case .function(let test, let normalized):
+      // `string()` and `normalize-space()` of no attribute are the empty string.
+      guard let attribute = Self.firstAttribute(of: node, passingAny: CollectionOfOne(test)) else {
+        return body(nil, 0)
+      }
+      guard let text = Self.valueInOnePiece(attribute) else { return nil }
+      let count = cStringLength(text)
+      guard normalized else { return body(text, count) }
+      return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(count, 1)) { buffer in
+        let length = Self.normalizeSpace(text, count, into: buffer.baseAddress!)
+        return body(buffer.baseAddress, length)
+      }
     case .variable(let slot):
       guard let object = variableObject(slot: slot), object.pointee.type == XPATH_STRING else { return nil }
       let text = object.pointee.stringval.map { UnsafePointer($0) }
@@ -285,6 +388,33 @@ extension XPathContext {
     case .literal(let bytes):
       return bytes.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
     }
+  }
+
+  /// Writes XPath's `normalize-space()` of the `count` bytes at `text` into `output` (at least
+  /// `count` bytes); returns the length written.
+  ///
+  /// Leading and trailing whitespace (space, tab, carriage return, line feed) is removed, and
+  /// every inner run is replaced by one space.
+  static func normalizeSpace(
+    _ text: UnsafePointer<UInt8>, _ count: Int, into output: UnsafeMutablePointer<UInt8>
+  ) -> Int {
+    var length = 0
+    var pendingSpace = false
+    for index in 0..<count {
+      let byte = text[index]
+      if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+        pendingSpace = length > 0
+        continue
+      }
+      if pendingSpace {
+        output[length] = 0x20
+        length += 1
+        pendingSpace = false
+      }
+      output[length] = byte
+      length += 1
+    }
+    return length
   }
 
   /// The first attribute of `node` (an element) that passes any of `tests`, in document order.

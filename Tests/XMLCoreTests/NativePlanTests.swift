@@ -12,9 +12,9 @@ struct NativePlanTests {
   static let xml = """
     <!DOCTYPE r [<!ENTITY e "ent">]>
     <r xmlns:p="urn:p" id="x">
-      <f id="x" c="dam"/><f id="x" c="hospital" ref="r1"/><f id="y" ref="dam" c="nope"/><f c="" id=""/><f/>
+      <f id="x" c="dam" n="  a&#9;&#10; b  "/><f id="x" c="hospital" ref="r1" n="a b"/><f id="y" ref="dam" c="nope"/><f c="" id=""/><f/>
       <f id="x" p:c="dam"/><f id="a&e;" c="da&e;"/><g id="x" c="dam"/><f ref="z" c="dams" id="z"/>
-      <f id="y" c="hospital"/><f id="" ref=""/><f id="q" c="xé" ref="hospital"/><f p:id="x" id="w"/>
+      <f id="y" c="hospital"/><f id="" ref=""/><f id="q" c="xé" ref="hospital" n="&#9;"/><f p:id="x" id="w"/>
     </r>
     """
   static let terms = StringSet(["dam", "hospital", "", "xé"])
@@ -52,6 +52,11 @@ struct NativePlanTests {
     "p:in(@ref, 'terms') or key('ids', @ref)", "p:in($v, 'terms')", "p:in('dam', 'terms')", "p:in(@c, 'other')",
     "key('other', @id)", "key('ids', @p:id)", "key('ids', @ref)[1]", "key('ids', $v)", "key('ids', 'x')[2]",
     "@c and p:in(@c, 'terms')", "not(not(key('ids', @id)))",
+    "@c = 'dam'", "@c != 'dam'", "@c = @ref", "@c != @ref", "string(@c) != 'dam'", "normalize-space(@n) != ''",
+    "normalize-space(@n) = 'a b'", "string(@n) = 'a b'", "starts-with(@id, 'x')", "starts-with(@c, '')",
+    "contains(@c, 'spi')", "contains(@ref, @c)", "starts-with(@nothing, '')", "@c = $v", "$v != @c",
+    "normalize-space(@p:c) = 'dam'", "not(@ref = 'dam') and starts-with(@c, 'h')", "contains(@c, '')",
+    "'dam' = @c", "string(@nothing) = ''", "@nothing != 'x'", "contains(@c, 'a&e;')",
   ]
 
   static let values = [
@@ -126,6 +131,7 @@ struct NativePlanTests {
     for context in [libxml, native] {
       context.register(function: QualifiedName("not")) { call in .boolean(call.arguments[0].booleanValue) }
       context.register(function: QualifiedName("string")) { _ in .string("shadowed") }
+      context.register(function: QualifiedName("starts-with")) { _ in .boolean(true) }
     }
     let element = try #require(native.evaluate("//f[1]").nodes.first)
     let negation = try XPathExpression("not(p:in(@c, 'terms'))")
@@ -134,6 +140,8 @@ struct NativePlanTests {
     let variable = native.variable(QualifiedName("out"))
     _ = try native.bind(variable, toResultOf: XPathExpression("string(@c | @ref)"), at: element)
     #expect(try native.evaluate("$out") == .string("shadowed"))
+    let prefix = try XPathExpression("starts-with(@c, 'zzz')")
+    #expect(try native.evaluateBoolean(prefix, at: element) == true)
     let foreign = try #require(other.rootElement?.children.first)
     let membership = try XPathExpression("p:in(@c, 'terms') and key('ids', @id)")
     #expect(try native.evaluateBoolean(membership, at: foreign) == libxml.evaluateBoolean(membership, at: foreign))
@@ -148,7 +156,8 @@ struct NativePlanTests {
     for source in [
       "@id", "key('ids', @id)/@c", "key('ids', @id)[@c]", "key('ids', @a | @b)", "string(@*)", "string(@c[. = 'x'])",
       "generate-id() = 'x'", "count(key('ids', @id)) > 1", "string(f/@c)", "p:in(@c, $set)", "true()",
-      "key('ids', @id)[1.5]", "key('ids', @id)[0]",
+      "key('ids', @id)[1.5]", "key('ids', @id)[0]", "@c = 5", "@c < 'x'", "string(@c | @ref) = 'x'",
+      "@* = 'dam'", "substring(@c, 1) = 'd'", "starts-with(@c)",
     ] {
       #expect(try !shaped(source), "\(source)")
     }
