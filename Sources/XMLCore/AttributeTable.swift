@@ -112,7 +112,7 @@ final class AttributeTable {
   /// document order).
   func add(_ element: xmlNodePtr, valueOf attribute: xmlAttrPtr) {
     precondition(reader == nil, "a sealed attribute table is not changed")
-    if let text = attribute.pointee.children, text.pointee.next == nil, text.pointee.type == XML_TEXT_NODE {
+    if let text = singleTextChild(of: attribute) {
       let content = text.pointee.content.map { UnsafePointer($0) }
       add(element, key: content, count: content.map(cStringLength) ?? 0)
       return
@@ -154,7 +154,7 @@ final class AttributeTable {
     precondition(reader == nil, "a sealed attribute table is not changed")
     switch node.pointee.type {
     case XML_ATTRIBUTE_NODE:
-      if let text = node.pointee.children, text.pointee.next == nil, text.pointee.type == XML_TEXT_NODE {
+      if let text = singleTextChild(of: node) {
         let content = text.pointee.content.map { UnsafePointer($0) }
         return add(node, key: content, count: content.map(cStringLength) ?? 0)
       }

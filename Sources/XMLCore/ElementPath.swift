@@ -273,7 +273,7 @@ extension Document {
 
   /// An attribute's value: read from its single text child when it has one, else through libxml2.
   static func value(of attribute: xmlAttrPtr) -> String? {
-    if let text = attribute.pointee.children, text.pointee.next == nil, text.pointee.type == XML_TEXT_NODE {
+    if let text = singleTextChild(of: attribute) {
       return text.pointee.content.map { String(cString: $0) } ?? ""
     }
     let node = UnsafeMutableRawPointer(attribute).assumingMemoryBound(to: xmlNode.self)

@@ -13,6 +13,18 @@ func cStringEquals(_ text: UnsafePointer<xmlChar>?, _ bytes: UnsafeBufferPointer
   return text[bytes.count] == 0
 }
 
+/// The single text child of an attribute (`node` may be an `xmlAttr` seen as a node), which
+/// holds its whole value in place; `nil` when it has no child, or several (entity references):
+/// its value must then be put together by libxml2.
+@inline(__always)
+func singleTextChild(of node: UnsafeMutableRawPointer) -> xmlNodePtr? {
+  let attribute = node.assumingMemoryBound(to: xmlAttr.self)
+  guard let text = attribute.pointee.children, text.pointee.next == nil, text.pointee.type == XML_TEXT_NODE else {
+    return nil
+  }
+  return text
+}
+
 /// The number of bytes before the terminating NUL of `text`.
 @inline(__always)
 func cStringLength(_ text: UnsafePointer<xmlChar>) -> Int {

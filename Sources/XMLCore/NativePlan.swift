@@ -434,9 +434,8 @@ extension XPathContext {
   /// none: empty), else `nil`.
   @inline(__always)
   static func valueInOnePiece(_ attribute: xmlAttrPtr) -> UnsafePointer<UInt8>? {
-    guard let text = attribute.pointee.children else { return emptyString }
-    guard text.pointee.next == nil, text.pointee.type == XML_TEXT_NODE else { return nil }
-    return text.pointee.content.map { UnsafePointer($0) } ?? emptyString
+    guard attribute.pointee.children != nil else { return emptyString }
+    return singleTextChild(of: attribute).map { $0.pointee.content.map { UnsafePointer($0) } ?? emptyString }
   }
 
   /// The value object of a `string(@a | …)` plan at `node` (an element of this context's

@@ -313,18 +313,10 @@ public final class XPathContext {
     {
       return last.resolved
     }
-    guard let function = indexedLookupNames.value(name: name, uri: uri, { indexedLookups[$0] == nil ? nil : $0 }),
-      let resolve = indexedLookups[function]
+    guard let function = indexedLookupNames.value(name: name, uri: uri, { indexedLookups[$0] == nil ? nil : $0 })
     else { return nil }
-    // Two functions may use the same index names (`key('0', …)` and the optimizer's lookups).
     let key = IndexedTableKey(function: function, index: String(cString: index))
-    let resolved: (table: AttributeTable, selection: AttributeIndex.Selection)?
-    if let known = resolvedTables[key] {
-      resolved = known
-    } else {
-      resolved = (try? resolve(key.index)).flatMap { $0 }.map { ($0.table, $0.selection) }
-      resolvedTables[key] = resolved
-    }
+    let resolved = indexedTable(function: function, index: key.index)
     let reader = resolved.flatMap { resolved in resolved.table.reader.map { ($0, resolved.selection) } }
     lastIndexedTable = IndexedTableHit(
       name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init), key: key, resolved: reader)
@@ -338,6 +330,7 @@ public final class XPathContext {
     function: QualifiedName, index: String
   ) -> (table: AttributeTable, selection: AttributeIndex.Selection)? {
     guard let resolve = indexedLookups[function] else { return nil }
+    // Two functions may use the same index names (`key('0', …)` and the optimizer's lookups).
     let key = IndexedTableKey(function: function, index: index)
     if let known = resolvedTables[key] { return known }
     let resolved = (try? resolve(index)).flatMap { $0 }.map { ($0.table, $0.selection) }
@@ -349,6 +342,7 @@ public final class XPathContext {
   /// when the function is not a membership test or the Swift function answers (see
   /// ``NativePlan``).
   func membershipSet(function: QualifiedName, set: String) -> StringSet? {
+    // An indexed lookup of the same name takes its calls (see `trampoline(for:)`).
     guard indexedLookups[function] == nil, let sets = memberships[function] else { return nil }
     let key = "\(function)\u{0}\(set)"
     if let known = membershipSets[key] { return known }
@@ -363,12 +357,20 @@ public final class XPathContext {
   /// The current value of the variable in `slot`, as libxml2 holds it; `nil` when unset.
   func variableObject(slot: Int) -> xmlXPathObjectPtr? { variableValues[slot] }
 
-  /// Whether libxml2 evaluates a call of `name` with its own built-in function: no function of
-  /// this context shadows it, and no native answer takes it.
-  func callsBuiltIn(_ name: QualifiedName) -> Bool {
-    functions[name] == nil && indexedLookups[name] == nil && memberships[name] == nil
-      && !distinctFunctions.contains(name) && pathFunctions[name] == nil && childPathFunctions[name] == nil
-      && currentNodeFunction != name
+  /// Whether libxml2 evaluates a call of `name` with its own built-in function: nothing this
+  /// context registered takes it.
+  func callsBuiltIn(_ name: QualifiedName) -> Bool { trampoline(for: name) == nil }
+
+  /// What answers calls of `name` in this context: a native answer's trampoline, the Swift
+  /// functions' trampoline, or `nil` for libxml2's built-in (what its function lookup is told).
+  fileprivate func trampoline(for name: QualifiedName) -> xmlXPathFunction? {
+    if indexedLookups[name] != nil { return indexedLookupTrampoline }
+    if memberships[name] != nil { return membershipTrampoline }
+    if distinctFunctions.contains(name) { return distinctTrampoline }
+    if pathFunctions[name] != nil { return pathTrampoline }
+    if childPathFunctions[name] != nil { return childPathTrampoline }
+    if name == currentNodeFunction { return currentNodeTrampoline }
+    return functions[name] == nil ? nil : functionTrampoline
   }
 
   /// Answers calls `name(value, set)` natively: whether the string value of `value` is in the
@@ -394,18 +396,10 @@ public final class XPathContext {
     {
       return last.resolved
     }
-    guard let function = membershipNames.value(name: name, uri: uri, { memberships[$0] == nil ? nil : $0 }),
-      let sets = memberships[function]
+    guard let function = membershipNames.value(name: name, uri: uri, { memberships[$0] == nil ? nil : $0 })
     else { return nil }
     let setName = String(cString: set)
-    let key = "\(function)\u{0}\(setName)"
-    let resolved: StringSet?
-    if let known = membershipSets[key] {
-      resolved = known
-    } else {
-      resolved = sets(setName)
-      membershipSets[key] = resolved
-    }
+    let resolved = membershipSet(function: function, set: setName)
     lastMembership = MembershipHit(
       name: UnsafeRawPointer(name), uri: uri.map(UnsafeRawPointer.init), function: function, set: setName,
       resolved: resolved)
@@ -752,8 +746,6 @@ public final class XPathContext {
 
   // MARK: Callbacks
 
-  fileprivate func lookupFunction(_ name: QualifiedName) -> XPathFunction? { functions[name] }
-
   /// The function named by libxml2's C strings for the call in progress.
   fileprivate func resolveCall(name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?) -> XPathFunction? {
     resolvedCalls.value(name: name, uri: uri) { functions[$0] }
@@ -808,14 +800,8 @@ private let xpathErrorHook: xmlStructuredErrorFunc = { userData, error in
 private let functionLookupHook: xmlXPathFuncLookupFunc = { data, name, uri in
   guard let data, let name else { return nil }
   let context = Unmanaged<XPathContext>.fromOpaque(data).takeUnretainedValue()
-  let qualified = QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? "")
-  if context.indexedLookups[qualified] != nil { return indexedLookupTrampoline }
-  if context.memberships[qualified] != nil { return membershipTrampoline }
-  if context.distinctFunctions.contains(qualified) { return distinctTrampoline }
-  if context.pathFunctions[qualified] != nil { return pathTrampoline }
-  if context.childPathFunctions[qualified] != nil { return childPathTrampoline }
-  if qualified == context.currentNodeFunction { return currentNodeTrampoline }
-  return context.lookupFunction(qualified) == nil ? nil : functionTrampoline
+  return context.trampoline(
+    for: QualifiedName(String(cString: name), namespace: uri.map { String(cString: $0) } ?? ""))
 }
 
 /// Runs a native answer of the extension function being called (`answer` gives whether it
@@ -1061,9 +1047,7 @@ private func withLookupBytes<R>(
     guard let set = object.pointee.nodesetval, set.pointee.nodeNr == 1, let node = set.pointee.nodeTab?[0],
       node.pointee.type != XML_NAMESPACE_DECL
     else { return nil }
-    if node.pointee.type == XML_ATTRIBUTE_NODE, let text = node.pointee.children, text.pointee.next == nil,
-      text.pointee.type == XML_TEXT_NODE
-    {
+    if node.pointee.type == XML_ATTRIBUTE_NODE, let text = singleTextChild(of: node) {
       return inPlace(text.pointee.content)
     }
     guard let value = xmlXPathCastNodeToString(node) else { return nil }
