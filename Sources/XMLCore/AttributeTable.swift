@@ -33,6 +33,8 @@ final class AttributeTable {
     fileprivate let buckets: UnsafeMutablePointer<Int32>
     fileprivate let mask: Int
     fileprivate let others: UnsafeMutablePointer<xmlNodePtr>
+    /// How many distinct values the table holds: its entries, in the order of their first element.
+    fileprivate let entryCount: Int
 
     /// Calls `body` with each element whose value is the `count` bytes at `key` (`nil` only
     /// when empty), in document order.
@@ -44,6 +46,12 @@ final class AttributeTable {
       let entry = entries[slot]
       body(entry.first)
       for index in 0..<Int(entry.othersCount) { body(others[Int(entry.othersStart) + index]) }
+    }
+
+    /// Calls `body` with the first element of each value, in the order of those elements
+    /// (document order: elements are added in it).
+    func forEachFirst(_ body: (xmlNodePtr) -> Void) {
+      for slot in 0..<entryCount { body(entries[slot].first) }
     }
 
     /// How many elements have the value spelt by the `count` bytes at `key` (`nil` only when empty).
@@ -79,7 +87,11 @@ final class AttributeTable {
   // While building.
   private var building: [Entry] = []
   private var slots: [Int32]
-  private var duplicates: [Int: [xmlNodePtr]] = [:]
+  /// The elements after the first of each value, in the order added, with the slot of their
+  /// value: grouped by slot when sealed (a value shared by thousands of elements, a facility's
+  /// category, costs one append each).
+  private var duplicateSlots: [Int32] = []
+  private var duplicateElements: [xmlNodePtr] = []
   private var owned: [UnsafeMutablePointer<xmlChar>] = []
   /// Set by ``seal()``.
   private(set) var reader: Reader?
@@ -134,7 +146,8 @@ final class AttributeTable {
       }
     }
     if slot >= 0 {
-      duplicates[slot, default: []].append(element)
+      duplicateSlots.append(Int32(slot))
+      duplicateElements.append(element)
       return false
     }
     if (building.count + 1) * 2 > slots.count {
@@ -182,25 +195,35 @@ final class AttributeTable {
   /// Ends building: copies the table into the buffers its ``reader`` reads.
   func seal() {
     guard reader == nil else { return }
-    let othersCount = duplicates.values.reduce(0) { $0 + $1.count }
-    let others = UnsafeMutablePointer<xmlNodePtr>.allocate(capacity: max(othersCount, 1))
-    var next = 0
-    for (slot, elements) in duplicates.sorted(by: { $0.key < $1.key }) {
-      building[slot].othersStart = Int32(next)
-      building[slot].othersCount = Int32(elements.count)
-      for element in elements {
-        others[next] = element
-        next += 1
-      }
+    // The others of each value together, in slot order, each value's in the order added.
+    let others = UnsafeMutablePointer<xmlNodePtr>.allocate(capacity: max(duplicateElements.count, 1))
+    for slot in duplicateSlots { building[Int(slot)].othersCount += 1 }
+    var next: Int32 = 0
+    for slot in building.indices {
+      building[slot].othersStart = next
+      next += building[slot].othersCount
+    }
+    var cursors = building.map(\.othersStart)
+    for (slot, element) in zip(duplicateSlots, duplicateElements) {
+      others[Int(cursors[Int(slot)])] = element
+      cursors[Int(slot)] += 1
     }
     let entries = UnsafeMutablePointer<Entry>.allocate(capacity: max(building.count, 1))
     entries.initialize(from: building, count: building.count)
     let buckets = UnsafeMutablePointer<Int32>.allocate(capacity: slots.count)
     buckets.initialize(from: slots, count: slots.count)
-    reader = Reader(entries: entries, buckets: buckets, mask: slots.count - 1, others: others)
+    reader = Reader(
+      entries: entries, buckets: buckets, mask: slots.count - 1, others: others, entryCount: building.count)
     building = []
     slots = []
-    duplicates = [:]
+    duplicateSlots = []
+    duplicateElements = []
+  }
+
+  /// Calls `body` with the first element of each value, in document order (the table must be sealed).
+  func forEachFirst(_ body: (xmlNodePtr) -> Void) {
+    guard let reader else { preconditionFailure("attribute table read before it was sealed") }
+    reader.forEachFirst(body)
   }
 
   /// The elements whose value is `value`, in document order (the table must be sealed).

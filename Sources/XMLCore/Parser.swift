@@ -214,6 +214,11 @@ final class TreeBuilder {
   /// ``ElementIndex/Builder/add(_:)``). Most lists have none, so that most elements cost one
   /// comparison here.
   var indexingCandidates: [[Int]] = []
+  /// Per request: whether it selected the last element checked, of which list and parent.
+  ///
+  /// Whether a request selects an element depends only on the element's name (its list) and
+  /// its parents, so that the siblings of a long list (100 000 facilities) are checked once.
+  var lastSelection: [(list: Int, parent: xmlNodePtr?, selected: Bool)] = []
   /// Characters that entity references in content stand for, in total.
   var entityExpansion = 0
   var maxEntityExpansion: Int
@@ -286,7 +291,18 @@ final class TreeBuilder {
           indexing[request].paths.contains { $0.steps.last.map { ElementIndex.matches(element, $0) } ?? false }
         })
     }
-    for request in indexingCandidates[list] where indexing[request].selects(element) {
+    if lastSelection.count != indexing.count { lastSelection = indexing.map { _ in (-1, nil, false) } }
+    let parent = element.pointee.parent
+    for request in indexingCandidates[list] {
+      let last = lastSelection[request]
+      let selected: Bool
+      if last.list == list, last.parent == parent {
+        selected = last.selected
+      } else {
+        selected = indexing[request].selects(element)
+        lastSelection[request] = (list, parent, selected)
+      }
+      guard selected else { continue }
       let test = indexing[request].attribute
       var property = element.pointee.properties
       while let attribute = property {

@@ -24,7 +24,7 @@ public final class XPathExpression {
     LibXML2.ensureReady()
     self.source = source
     // Our own parser first: libxml2 accepts some malformed expressions (such as `count(`).
-    self.syntax = try XPathSyntax.parseRemembered(source)
+    self.syntax = try XPathSyntax.parse(source)
     self.nativeShape = NativeShape.of(syntax)
     guard let context = xmlXPathNewContext(nil) else {
       throw XMLError(
@@ -368,6 +368,7 @@ public final class XPathContext {
     if memberships[name] != nil { return membershipTrampoline }
     if distinctFunctions.contains(name) { return distinctTrampoline }
     if pathFunctions[name] != nil { return pathTrampoline }
+    if distinctValueFunctions[name] != nil { return distinctValuesTrampoline }
     if childPathFunctions[name] != nil { return childPathTrampoline }
     if name == currentNodeFunction { return currentNodeTrampoline }
     return functions[name] == nil ? nil : functionTrampoline
@@ -482,6 +483,60 @@ public final class XPathContext {
     guard let path = pathFunctions[function]?(index), path.filtered.isEmpty else { return nil }
     let nodes = document.nodesSelected(by: path)
     pathAnswerCache[function, default: [:]][index] = nodes
+    return nodes
+  }
+
+  /// Answers calls `name(n)` (`n` a string) natively with what `set:distinct(P1/@a | P2/@a …)` selects.
+  ///
+  /// `P1`, `P2` … are the paths of the index `index(n)` and `@a` its attribute; the answer is
+  /// the attribute of the first element, in document order, of each distinct value of the
+  /// attribute in the context node's document. Read from the document's shared ``AttributeIndex``, whose
+  /// entries are the values in the order of their first element (collected while parsing when
+  /// requested), so that a call costs one operation per distinct value, not a walk over every
+  /// element's attributes.
+  ///
+  /// Any other call (a context node in another document, `index` giving `nil` or an attribute
+  /// test that is not a name) goes to the function registered under the same `name`, which must
+  /// exist and give the same answers: the `set:distinct` call as written.
+  public func register(distinctValues name: QualifiedName, _ index: @escaping (Int) -> AttributeIndexRequest?) {
+    precondition(functions[name] != nil, "native distinct values need a function of the same name to fall back on")
+    distinctValueFunctions[name] = index
+  }
+
+  /// Indexes by function (``register(distinctValues:_:)``).
+  fileprivate var distinctValueFunctions: [QualifiedName: (Int) -> AttributeIndexRequest?] = [:]
+  /// Their names by the C strings of their calls.
+  fileprivate var distinctValueNames = CStringNameCache<QualifiedName>()
+  /// Answers already given in this context, by function and number, as attribute pointers.
+  fileprivate var distinctValueCache: [QualifiedName: [Int: [xmlNodePtr]]] = [:]
+
+  /// The answer of index `number` of the distinct-values function named by libxml2's C strings.
+  fileprivate func distinctValues(
+    name: UnsafePointer<xmlChar>, uri: UnsafePointer<xmlChar>?, number: UnsafePointer<xmlChar>
+  ) -> [xmlNodePtr]? {
+    guard
+      let function = distinctValueNames.value(
+        name: name, uri: uri, { distinctValueFunctions[$0] == nil ? nil : $0 }),
+      let index = Int(String(cString: number))
+    else { return nil }
+    if let known = distinctValueCache[function]?[index] { return known }
+    guard let request = distinctValueFunctions[function]?(index), request.attribute.localName != nil,
+      !request.attribute.anyNamespace, request.paths.allSatisfy({ $0.filtered.isEmpty && $0.attribute == nil })
+    else { return nil }
+    let table = document.attributeIndex(of: request.paths, attribute: request.attribute).table
+    var attributeTest = NameMatcher(request.attribute)
+    var nodes: [xmlNodePtr] = []
+    table.forEachFirst { element in
+      var property = element.pointee.properties
+      while let current = property {
+        if attributeTest.matches(name: current.pointee.name, namespace: current.pointee.ns) {
+          nodes.append(UnsafeMutableRawPointer(current).assumingMemoryBound(to: xmlNode.self))
+          break
+        }
+        property = current.pointee.next
+      }
+    }
+    distinctValueCache[function, default: [:]][index] = nodes
     return nodes
   }
 
@@ -915,6 +970,26 @@ private let pathTrampoline: xmlXPathFunction = { parser, arity in
     {
       // One operation per node answered (libxml2 would have charged at least that, and more
       // for the children it walked past).
+      guard charge(parser, context, nodes.count) else { return true }
+      let result = xmlXPathNewNodeSet(nil)!
+      for node in nodes { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, node) }
+      return replaceArguments(parser, count: 1, with: result)
+    }
+    return false
+  }
+}
+
+/// `name(n)` answered with the first attribute of each distinct value (see
+/// `register(distinctValues:_:)`), or by the Swift function of the same name.
+private let distinctValuesTrampoline: xmlXPathFunction = { parser, arity in
+  answerNatively(parser, arity) { parser, context, owner, name in
+    if arity == 1, let indexNumber = argument(parser, fromTop: 0), indexNumber.pointee.type == XPATH_STRING,
+      let number = indexNumber.pointee.stringval,
+      // The paths are absolute, from the evaluation's document: another document's is left to Swift.
+      context.pointee.doc == owner.document.pointer,
+      let nodes = owner.distinctValues(name: name, uri: context.pointee.functionURI, number: number)
+    {
+      // One operation per node answered.
       guard charge(parser, context, nodes.count) else { return true }
       let result = xmlXPathNewNodeSet(nil)!
       for node in nodes { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, node) }

@@ -71,11 +71,18 @@ public indirect enum XPathSyntax: Hashable, Sendable {
     case type(String, String?)
   }
 
-  /// Parses `source`.
+  /// Parses `source`, or returns the tree parsed from the same text before in this process.
+  ///
+  /// Compiling a pack reads each expression several times (static checks, optimizers, the
+  /// compiled expression), and every document checked in a batch or by the service compiles
+  /// its packs again; parsing was a fifth of a batch of small declarations.
   /// - Throws: ``XMLError`` of kind `.xpathSyntax`, with the character offset in the message.
   public static func parse(_ source: String) throws -> XPathSyntax {
+    if let known = ParsedExpressions.shared.syntax(of: source) { return known }
     var parser = try SyntaxParser(source)
-    return try parser.parseAll()
+    let syntax = try parser.parseAll()
+    ParsedExpressions.shared.remember(syntax, for: source)
+    return syntax
   }
 
   /// Every function called, with its argument count, in order of appearance.
@@ -238,9 +245,10 @@ private struct SyntaxParser {
   static func isASCIILetter(_ c: Unicode.Scalar) -> Bool { (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") }
   static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
   static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
-    var text = String.UnicodeScalarView()
-    text.append(contentsOf: scalars)
-    return String(text)
+    var utf8: [UInt8] = []
+    utf8.reserveCapacity(scalars.count)
+    for scalar in scalars { utf8.append(contentsOf: UTF8.encode(scalar)!) }
+    return String(decoding: utf8, as: UTF8.self)
   }
 
   /// Splits `source` into lexemes; offsets count Unicode scalars.
@@ -644,17 +652,6 @@ private struct SyntaxParser {
     }
     try expect(")")
     return .function(name, arguments)
-  }
-}
-
-extension XPathSyntax {
-  /// ``parse(_:)``, remembered: every document checked compiles its packs' expressions again,
-  /// and parsing them was a fifth of a batch of small declarations.
-  static func parseRemembered(_ source: String) throws -> XPathSyntax {
-    if let known = ParsedExpressions.shared.syntax(of: source) { return known }
-    let syntax = try parse(source)
-    ParsedExpressions.shared.remember(syntax, for: source)
-    return syntax
   }
 }
 

@@ -101,4 +101,39 @@ struct CatalogTests {
     #expect(environment.catalog.all.count == rules.catalog.all.count)
     #expect(Set(environment.builtinPackNames) == Set(RepositoryRules.packNames))
   }
+
+  /// Messages and fixes are collapsed scalar by scalar; on every built-in message, and on
+  /// white space of every kind, the result is what splitting on characters gives.
+  @Test func messagesCollapseWhiteSpaceAsCharactersDo() throws {
+    func byCharacters(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+    // The text of a message as written, its white space not yet collapsed.
+    func raw(_ parts: [MessagePart]) -> String {
+      parts.map { part in
+        switch part {
+        case .text(let value): value
+        case .emph(let inner), .dir(_, let inner), .span(_, let inner): raw(inner)
+        default: "{}"
+        }
+      }.joined()
+    }
+    var texts = [
+      "", " ", "a", "  a  b\t\tc\n", "\r\nline\r\nbreaks\r\n", "tab\u{0B}and\u{0C}feed",
+      "no\u{00A0}break\u{2003}em\u{3000}wide\u{0085}next", "caf\u{00E9} \u{1F310} \u{05D0}\u{05D1}",
+    ]
+    for name in RepositoryRules.packNames {
+      let pack = try rules.pack(name)
+      for pattern in pack.schema.resolved.patterns {
+        for rule in pattern.rules {
+          for assertion in rule.assertions { texts.append(raw(assertion.message)) }
+        }
+      }
+      for diagnostic in pack.schema.schema.diagnostics.values { texts.append(raw(diagnostic.message)) }
+    }
+    #expect(texts.count > 100)
+    for text in texts {
+      // Padded with white space of every kind, to exercise the ends.
+      let padded = " \t\(text)\n\u{00A0}"
+      #expect(RulePack.collapsingWhitespace(padded) == byCharacters(padded))
+    }
+  }
 }

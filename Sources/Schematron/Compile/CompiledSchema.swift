@@ -122,6 +122,10 @@ public struct CompiledSchema: Sendable {
   /// (``ChildPathOptimizer``), by number: as written (what the fallback evaluates) and as an
   /// element path.
   let childPaths: [(source: String, path: ElementPath)]
+  /// Distinct values of an attribute of plain absolute paths, answered from a shared attribute
+  /// index (``DistinctOptimizer``), by number: the call as written (what the fallback
+  /// evaluates) and the index it reads.
+  let distinctIndexes: [(source: String, request: AttributeIndexRequest)]
   /// The wide forms of expressions (``ChildPathOptimizer``): original source → source
   /// evaluated at an element with many children.
   let wide: [String: String]
@@ -164,6 +168,7 @@ public struct CompiledSchema: Sendable {
     var seen = Set<AttributeIndexRequest>()
     let requests =
       keys.keys.sorted().compactMap(indexRequest(forKey:)) + lookups.indices.compactMap(indexRequest(forLookup:))
+      + distinctIndexes.map(\.request)
     return requests.filter { seen.insert($0).inserted }
   }
 
@@ -291,17 +296,37 @@ public struct CompiledSchema: Sendable {
       uniquingKeysWith: { first, _ in first })
     var lookups: [LookupOptimizer.Lookup] = []
     var rewritten: [String: String] = [:]
+    // A rewritten expression is compiled from its printed form: only where that is exact.
+    let faithful = checker.parsed.filter { $0.value.printsFaithfully }.sorted(by: { $0.key < $1.key })
     if options.optimizeLookups {
-      // A rewritten expression is compiled from its printed form: only where that is exact.
-      for (source, syntax) in checker.parsed.sorted(by: { $0.key < $1.key }) where syntax.printsFaithfully {
+      for (source, syntax) in faithful {
         if let optimized = LookupOptimizer.rewrite(syntax, lookups: &lookups) {
+          rewritten[source] = optimized.description
+        }
+      }
+    }
+    // Distinct values of plain attribute paths, on what the lookups left.
+    var distinctIndexes: [(source: String, request: AttributeIndexRequest)] = []
+    if options.optimizeLookups {
+      let functions = options.functions.definitions
+      func isDistinct(_ name: XPathSyntax.Name) -> Bool {
+        guard let prefix = name.prefix, let uri = namespaces[prefix],
+          case .firstOfEachStringValue = functions[QualifiedName(name.local, namespace: uri)]?.native
+        else { return false }
+        return true
+      }
+      for (source, syntax) in faithful {
+        let current = rewritten[source].flatMap { try? XPathSyntax.parse($0) } ?? syntax
+        if let optimized = DistinctOptimizer.rewrite(
+          current, namespaces: namespaces, isDistinct: isDistinct, indexes: &distinctIndexes)
+        {
           rewritten[source] = optimized.description
         }
       }
     }
     var invariants: [String: InvariantHoister.Plan] = [:]
     if options.hoistInvariants {
-      for (source, syntax) in checker.parsed where syntax.printsFaithfully {
+      for (source, syntax) in faithful {
         let evaluated = rewritten[source].flatMap { try? XPathSyntax.parse($0) } ?? syntax
         invariants[source] = InvariantHoister.plan(evaluated)
       }
@@ -313,7 +338,7 @@ public struct CompiledSchema: Sendable {
       func optimized(_ syntax: XPathSyntax) -> XPathSyntax? {
         PathOptimizer.rewrite(syntax, namespaces: namespaces, paths: &paths)
       }
-      for (source, syntax) in checker.parsed.sorted(by: { $0.key < $1.key }) where syntax.printsFaithfully {
+      for (source, syntax) in faithful {
         let current = rewritten[source].flatMap { try? XPathSyntax.parse($0) } ?? syntax
         if let rewrittenPaths = optimized(current) { rewritten[source] = rewrittenPaths.description }
         if var plan = invariants[source] {
@@ -340,7 +365,7 @@ public struct CompiledSchema: Sendable {
       func widened(_ syntax: XPathSyntax) -> XPathSyntax? {
         ChildPathOptimizer.rewrite(syntax, namespaces: namespaces, isBoolean: isBoolean, paths: &childPaths)
       }
-      for (source, syntax) in checker.parsed.sorted(by: { $0.key < $1.key }) where syntax.printsFaithfully {
+      for (source, syntax) in faithful {
         if var plan = invariants[source] {
           if let template = widened(plan.template) {
             plan.template = template
@@ -365,6 +390,7 @@ public struct CompiledSchema: Sendable {
     self.invariants = invariants
     self.paths = paths
     self.childPaths = childPaths
+    self.distinctIndexes = distinctIndexes
     self.answersNatively = options.optimizeLookups
     self.wide = wide
     self.wideInvariants = wideInvariants

@@ -306,19 +306,28 @@ final class DocumentRun {
     session.wide = schema.wide
     session.wideInvariants = schema.wideInvariants
     session.operationLimit = options.operationLimit
-    if !schema.paths.isEmpty || !schema.lookups.isEmpty || !schema.childPaths.isEmpty {
+    if !schema.paths.isEmpty || !schema.lookups.isEmpty || !schema.childPaths.isEmpty
+      || !schema.distinctIndexes.isEmpty
+    {
       // Bound once: binding a prefix again frees the URI that compiled expressions point to.
       context.bind(prefix: LookupOptimizer.prefix, to: LookupOptimizer.namespace)
     }
     if !schema.paths.isEmpty {
       let paths = schema.paths
-      let name = registerAsWritten(PathOptimizer.function, paths, relative: false, in: session)
+      let name = registerAsWritten(PathOptimizer.function, paths.map(\.source), relative: false, in: session)
       context.register(paths: name) { number in paths.indices.contains(number) ? paths[number].path : nil }
     }
     if !schema.childPaths.isEmpty {
       let paths = schema.childPaths
-      let name = registerAsWritten(ChildPathOptimizer.function, paths, relative: true, in: session)
+      let name = registerAsWritten(ChildPathOptimizer.function, paths.map(\.source), relative: true, in: session)
       context.register(childPaths: name) { number in paths.indices.contains(number) ? paths[number].path : nil }
+    }
+    if !schema.distinctIndexes.isEmpty {
+      let indexes = schema.distinctIndexes
+      let name = registerAsWritten(DistinctOptimizer.function, indexes.map(\.source), relative: false, in: session)
+      context.register(distinctValues: name) { number in
+        indexes.indices.contains(number) ? indexes[number].request : nil
+      }
     }
     if !schema.lookups.isEmpty {
       context.register(function: QualifiedName("lookup", namespace: LookupOptimizer.namespace)) {
@@ -336,25 +345,25 @@ final class DocumentRun {
     return session
   }
 
-  /// Registers the internal function `function` as the paths of `paths` as written; returns its name.
+  /// Registers the internal function `function` as the expressions of `sources` as written;
+  /// returns its name.
   ///
-  /// Path number N is evaluated at the call's context node, in the session's context: what a
-  /// native answer falls back on (another document, a context it does not answer). Relative
+  /// Expression number N is evaluated at the call's context node, in the session's context: what
+  /// a native answer falls back on (another document, a context it does not answer). Relative
   /// paths need the context node; absolute ones read only its document.
   private func registerAsWritten(
-    _ function: XPathSyntax.Name, _ paths: [(source: String, path: ElementPath)], relative: Bool,
-    in session: Session
+    _ function: XPathSyntax.Name, _ sources: [String], relative: Bool, in session: Session
   ) -> QualifiedName {
     let name = QualifiedName(function.local, namespace: LookupOptimizer.namespace)
     session.context.register(function: name) { [unowned session] call in
-      guard let number = Int(call.arguments.first?.stringValue ?? ""), paths.indices.contains(number) else {
+      guard let number = Int(call.arguments.first?.stringValue ?? ""), sources.indices.contains(number) else {
         throw XPathFunctionError("\(function): no path numbered '\(call.arguments.first?.stringValue ?? "")'")
       }
       if relative, call.contextNode == nil {
-        throw XPathFunctionError("\(function): the context node of '\(paths[number].source)' cannot be read")
+        throw XPathFunctionError("\(function): the context node of '\(sources[number])' cannot be read")
       }
       // Compiled as written (the session's own compiled form of that source may be this call).
-      let source = paths[number].source
+      let source = sources[number]
       let expression = try session.pathsAsWritten[source] ?? XPathExpression(source)
       session.pathsAsWritten[source] = expression
       return try session.context.evaluate(expression, at: call.contextNode)
