@@ -92,8 +92,11 @@ if [ -z "$bin" ]; then
     # As a release is built (README, "Installing"): the Swift runtime linked in, which saves
     # the dynamic loading of its libraries at every start (about 8 ms).
     note "build (release, static Swift runtime, .build-bench)"
-    swift build -c release --static-swift-stdlib --scratch-path .build-bench >"$work/logs/build.log" 2>&1 ||
-      { tail -20 "$work/logs/build.log"; exit 2; }
+    : >"$work/logs/build.log"
+    for product in normcheck normcheck-bench; do
+      swift build -c release --static-swift-stdlib --scratch-path .build-bench --product "$product" \
+        >>"$work/logs/build.log" 2>&1 || { tail -20 "$work/logs/build.log"; exit 2; }
+    done
     bin=$(swift build -c release --static-swift-stdlib --scratch-path .build-bench --show-bin-path)
   fi
 fi

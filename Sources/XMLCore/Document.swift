@@ -109,7 +109,21 @@ public final class Document {
   ) throws {
     let bytes = try InputReader.readFile(path, limit: limits.maxInputBytes)
     try self.init(
-      bytes: bytes, sourceName: path, baseURL: URL(fileURLWithPath: path), limits: limits, indexing: indexing)
+      bytes: bytes, sourceName: path, baseURL: URL(fileURLWithPath: path), limits: limits, indexing: .known(indexing),
+      arena: .automatic)
+  }
+
+  /// Reads and parses the file at `path`, collecting the attribute indexes `indexing` names
+  /// while the parse runs (see ``PendingIndexRequests``).
+  ///
+  /// - Throws: as ``init(contentsOfFile:limits:indexing:)``.
+  public convenience init(
+    contentsOfFile path: String, limits: ParseLimits = .default, pendingIndexing indexing: PendingIndexRequests
+  ) throws {
+    let bytes = try InputReader.readFile(path, limit: limits.maxInputBytes)
+    try self.init(
+      bytes: bytes, sourceName: path, baseURL: URL(fileURLWithPath: path), limits: limits,
+      indexing: .pending(indexing), arena: .automatic)
   }
 
   /// Parses XML from memory.
@@ -121,7 +135,18 @@ public final class Document {
     limits: ParseLimits = .default, indexing: [AttributeIndexRequest] = []
   ) throws {
     try self.init(
-      bytes: Array(bytes), sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing,
+      bytes: Array(bytes), sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: .known(indexing),
+      arena: .automatic)
+  }
+
+  /// Parses XML from memory, collecting the attribute indexes `indexing` names while the parse
+  /// runs (see ``PendingIndexRequests``); otherwise as ``init(bytes:sourceName:baseURL:limits:indexing:)``.
+  public convenience init(
+    bytes: some Collection<UInt8>, sourceName: String = "<memory>", baseURL: URL? = nil,
+    limits: ParseLimits = .default, pendingIndexing indexing: PendingIndexRequests
+  ) throws {
+    try self.init(
+      bytes: Array(bytes), sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: .pending(indexing),
       arena: .automatic)
   }
 
@@ -131,6 +156,18 @@ public final class Document {
   convenience init(
     bytes: [UInt8], sourceName: String, baseURL: URL? = nil, limits: ParseLimits = .default,
     indexing: [AttributeIndexRequest] = [], arena: ParsePolicy.Arena,
+    indexingThread: ParsePolicy.IndexingThread = .automatic, helpers: ParseHelpers = .shared
+  ) throws {
+    try self.init(
+      bytes: bytes, sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: .known(indexing), arena: arena,
+      indexingThread: indexingThread, helpers: helpers)
+  }
+
+  /// ``init(bytes:sourceName:baseURL:limits:indexing:arena:indexingThread:helpers:)``, with the
+  /// indexes known or pending.
+  convenience init(
+    bytes: [UInt8], sourceName: String, baseURL: URL? = nil, limits: ParseLimits = .default,
+    indexing: IndexRequests, arena: ParsePolicy.Arena,
     indexingThread: ParsePolicy.IndexingThread = .automatic, helpers: ParseHelpers = .shared
   ) throws {
     let parsed = try Parser.parse(
@@ -160,6 +197,15 @@ public final class Document {
   ) throws -> Document {
     let bytes = try InputReader.readAll(fileDescriptor: 0, name: "<stdin>", limit: limits.maxInputBytes)
     return try Document(bytes: bytes, sourceName: "<stdin>", limits: limits, indexing: indexing)
+  }
+
+  /// Reads standard input to its end and parses it, under the name `<stdin>`, collecting the
+  /// attribute indexes `indexing` names while the parse runs (see ``PendingIndexRequests``).
+  public static func fromStandardInput(
+    limits: ParseLimits = .default, pendingIndexing indexing: PendingIndexRequests
+  ) throws -> Document {
+    let bytes = try InputReader.readAll(fileDescriptor: 0, name: "<stdin>", limit: limits.maxInputBytes)
+    return try Document(bytes: bytes, sourceName: "<stdin>", limits: limits, pendingIndexing: indexing)
   }
 
   /// The document node (XPath's root node, `/`).

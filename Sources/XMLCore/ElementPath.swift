@@ -464,6 +464,60 @@ public struct AttributeIndexRequest: Hashable, Sendable {
   }
 }
 
+/// The attribute indexes one parse is to collect, named once they are known.
+///
+/// A host may start parsing an input before it has compiled the packs that say which indexes
+/// they read (normcheck reads a single input while the built-in packs load). The parser's
+/// indexing thread (``ParsePolicy/IndexingThread``) waits for the requests, then catches up
+/// with the elements handed over meanwhile. Where there is no indexing thread (a small input,
+/// no helper thread granted), or when the parse ends before the requests are named, the
+/// requests are not waited for and the indexes are built on first use, as for a document that
+/// declares entities. The answers are the same either way.
+///
+/// One object serves one parse. Name the requests once (later calls are ignored); a host that
+/// fails before it knows them names none (``fulfil(_:)`` with `[]`), so that nothing waits.
+public final class PendingIndexRequests: @unchecked Sendable {
+  private let condition = NSCondition()
+  /// Guarded by ``condition``.
+  private var requests: [AttributeIndexRequest]?
+  /// Set when the parse no longer waits; guarded by ``condition``.
+  private var abandoned = false
+
+  /// Requests not yet named.
+  public init() {}
+
+  /// Names the requests; only the first call counts.
+  public func fulfil(_ requests: [AttributeIndexRequest]) {
+    condition.withLock {
+      guard self.requests == nil else { return }
+      self.requests = requests
+      condition.broadcast()
+    }
+  }
+
+  /// The requests, once named; `nil` when the parse has ended first (``abandon()``).
+  func wait() -> [AttributeIndexRequest]? {
+    condition.withLock {
+      while requests == nil && !abandoned { condition.wait() }
+      return requests
+    }
+  }
+
+  /// Stops any ``wait()`` for requests not yet named: the parse has ended.
+  func abandon() {
+    condition.withLock {
+      abandoned = true
+      condition.broadcast()
+    }
+  }
+}
+
+/// The attribute indexes a parse collects: known before it starts, or named while it runs.
+enum IndexRequests {
+  case known([AttributeIndexRequest])
+  case pending(PendingIndexRequests)
+}
+
 extension Document {
   /// The elements selected by `path` (which must have no filtered steps), indexed by the
   /// value of their attribute `attribute`; built on first use and kept with the document.

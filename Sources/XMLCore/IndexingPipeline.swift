@@ -29,8 +29,13 @@ final class IndexingPipeline: @unchecked Sendable {
   /// What indexes one element; the indexing thread only.
   private let index: (xmlNodePtr, Int) -> Void
 
-  /// Starts the indexing thread, which calls `index` with every element handed over, in order.
-  init(_ index: @escaping (xmlNodePtr, Int) -> Void) {
+  /// What the indexing thread does before indexing the first element; the indexing thread only.
+  private let before: () -> Void
+
+  /// Starts the indexing thread, which calls `before`, then `index` with every element handed
+  /// over, in order.
+  init(before: @escaping () -> Void = {}, _ index: @escaping (xmlNodePtr, Int) -> Void) {
+    self.before = before
     self.index = index
     pending.reserveCapacity(Self.chunkSize)
     let thread = Thread { [self] in run() }
@@ -68,6 +73,7 @@ final class IndexingPipeline: @unchecked Sendable {
   }
 
   private func run() {
+    before()
     while true {
       let chunk: [Entry]? = condition.withLock {
         while chunks.isEmpty && !closed { condition.wait() }

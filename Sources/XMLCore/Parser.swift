@@ -33,7 +33,7 @@ enum Parser {
   }
 
   static func parse(
-    bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: [AttributeIndexRequest] = [],
+    bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: IndexRequests = .known([]),
     arena arenaPolicy: ParsePolicy.Arena = .automatic, indexingThread: ParsePolicy.IndexingThread = .automatic,
     helpers budget: ParseHelpers = .shared
   ) throws -> Result {
@@ -47,7 +47,7 @@ enum Parser {
   /// ``parse(bytes:sourceName:baseURL:limits:indexing:arena:indexingThread:helpers:)``, with helper
   /// threads where the policies are automatic only if `helpers` (see ``ParseHelpers``).
   private static func parse(
-    bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: [AttributeIndexRequest],
+    bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: IndexRequests,
     arena arenaPolicy: ParsePolicy.Arena, indexingThread: ParsePolicy.IndexingThread, helpers: Bool
   ) throws -> Result {
     LibXML2.ensureReady()
@@ -206,8 +206,14 @@ final class TreeBuilder {
   var indexBuilder = ElementIndex.Builder()
   /// The attribute indexes requested before the parse, one table each, filled as elements
   /// start; emptied at the first element of a document that declares entities.
+  ///
+  /// With pending requests, empty until the indexing thread has them (only that thread sets it).
   var indexing: [AttributeIndexRequest]
-  let attributeTables: [AttributeTable]
+  var attributeTables: [AttributeTable]
+  /// Requests named while the parse runs (``PendingIndexRequests``), or `nil`.
+  let pendingRequests: PendingIndexRequests?
+  /// Whether elements are handed to the attribute indexes: the parser's thread only.
+  var collectsIndexes: Bool
   /// The requests (by number) whose paths may select elements of each element-index list.
   ///
   /// One entry per list of the element index (one list per element name, see
@@ -270,14 +276,23 @@ final class TreeBuilder {
   private var pipeline: IndexingPipeline?
 
   init(
-    sourceName: String, maxDepth: Int, maxEntityExpansion: Int, indexing: [AttributeIndexRequest] = [],
+    sourceName: String, maxDepth: Int, maxEntityExpansion: Int, indexing requests: IndexRequests = .known([]),
     indexingThread: Bool = false
   ) {
     self.indexingThread = indexingThread
     self.sourceName = sourceName
     self.maxDepth = maxDepth
     self.maxEntityExpansion = maxEntityExpansion
-    self.indexing = indexing
+    switch requests {
+    case .known(let known):
+      indexing = known
+      pendingRequests = nil
+      collectsIndexes = !known.isEmpty
+    case .pending(let pending):
+      indexing = []
+      pendingRequests = pending
+      collectsIndexes = true
+    }
     self.attributeTables = indexing.map { _ in AttributeTable() }
     info.reserveCapacity(1024)
   }
@@ -351,21 +366,34 @@ final class TreeBuilder {
     // node-sets by this negated document order (elements never use `content` otherwise).
     node.pointee.content = UnsafeMutablePointer(bitPattern: -info.count)
     let list = indexBuilder.add(node)
-    if !indexing.isEmpty {
+    if collectsIndexes {
       // A document that declares entities is indexed after the parse (its tables would be
       // dropped, and libxml2 may free entity content it has reported meanwhile).
       if info.count == 1 {
         if ctxt.pointee.myDoc?.pointee.intSubset?.pointee.entities != nil {
           indexing = []
+          attributeTables = []
+          collectsIndexes = false
         } else if indexingThread {
           // From here on only the pipeline's thread reads `indexing` and writes the tables, until
           // `finishIndexing()`, which the end of the document calls (and `parse` after it).
-          pipeline = IndexingPipeline { [unowned self] element, list in addToAttributeIndexes(element, list: list) }
+          // Pending requests are waited for there, before the first element is indexed.
+          let pending = pendingRequests
+          pipeline = IndexingPipeline(
+            before: { [unowned self] in
+              guard let pending else { return }
+              indexing = pending.wait() ?? []
+              attributeTables = indexing.map { _ in AttributeTable() }
+            },
+            { [unowned self] element, list in addToAttributeIndexes(element, list: list) })
+        } else if pendingRequests != nil {
+          // Nothing to wait for them on: the indexes are built on first use.
+          collectsIndexes = false
         }
       }
       if let pipeline {
         pipeline.add(node, list: list)
-      } else if !indexing.isEmpty {
+      } else if collectsIndexes {
         addToAttributeIndexes(node, list: list)
       }
     }
@@ -375,6 +403,8 @@ final class TreeBuilder {
 
   /// Waits for the indexing thread, if any, to index every element handed over.
   func finishIndexing() {
+    // Requests not named by now are not waited for (the indexes are built on first use).
+    pendingRequests?.abandon()
     pipeline?.finish()
     pipeline = nil
   }

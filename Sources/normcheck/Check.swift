@@ -165,6 +165,20 @@ extension Normcheck {
     }
 
     func run() async throws {
+      let inputs = CheckInput.expand(paths)
+      let limits = ParseLimits(maxInputBytes: maxInputSize)
+      // A single file is read and parsed on the main actor, where it is then checked, while the
+      // built-in material and the packs load here; the parser's indexing thread collects the
+      // packs' attribute indexes once they are named. (Standard input waits: a broken pack is
+      // reported before anything is read from a terminal.)
+      let pendingIndexes = PendingIndexRequests()
+      defer { pendingIndexes.fulfil([]) }  // never leave the indexing thread waiting
+      var early: Task<ParsedInput, Never>?
+      if inputs.count == 1, case .file = inputs[0] {
+        early = Task { @MainActor [input = inputs[0]] in
+          Checker.parse(input, limits: limits, indexing: pendingIndexes)
+        }
+      }
       let environment: NormEnvironment
       let packs: [RulePack]
       do {
@@ -183,21 +197,22 @@ extension Normcheck {
         throw ConfigurationError(error.description)
       }
       var configuration = CheckConfiguration(
-        packs: packs, schema: noXsd ? nil : environment.declarationSchema, asOf: asOf,
-        limits: ParseLimits(maxInputBytes: maxInputSize), maxFindings: maxFindings, operationLimit: maxEvalOps,
-        wantSVRL: format == .svrl)
+        packs: packs, schema: noXsd ? nil : environment.declarationSchema, asOf: asOf, limits: limits,
+        maxFindings: maxFindings, operationLimit: maxEvalOps, wantSVRL: format == .svrl)
       configuration.profile = profile
-      let inputs = CheckInput.expand(paths)
       if inputs.isEmpty { throw ConfigurationError("no *.xml files found in \(paths.joined(separator: ", "))") }
       // One input: the process ends after reporting it, so its tree is never freed.
       configuration.freesDocuments = inputs.count > 1
       let checker = Checker(configuration)
+      pendingIndexes.fulfil(checker.indexRequests)
       var reports: [DocumentReport]
-      if inputs.count == 1 {
-        // On the main thread, whose heap grows cheaply (see tuneAllocator); the rules of large
-        // patterns are fired on --jobs threads.
+      let threads = jobs
+      if let early {
+        // The rules of large patterns are fired on --jobs threads.
+        let parsed = await early.value
+        reports = await MainActor.run { [checker.check(parsed, threads: threads)] }
+      } else if inputs.count == 1 {
         let input = inputs[0]
-        let threads = jobs
         reports = await MainActor.run { [checker.check(input, threads: threads)] }
       } else {
         reports = await checker.check(inputs, jobs: jobs)

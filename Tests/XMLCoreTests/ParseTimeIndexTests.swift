@@ -93,6 +93,48 @@ struct ParseTimeIndexTests {
     #expect(inline.location.line == 1)
   }
 
+  /// Requests named while the parse runs give the answers of indexes built on first use.
+  ///
+  /// Named (``PendingIndexRequests``) before it starts, from another thread while it goes on,
+  /// or never; on an indexing thread or without one. Whatever the timing, the answers are the
+  /// same, and a parse whose requests are never named still returns.
+  @Test(arguments: [ParsePolicy.IndexingThread.always, .never])
+  func pendingRequestsAnswerTheSameWhenTheyAreNamed(thread: ParsePolicy.IndexingThread) throws {
+    let xml = Self.declaration(entities: false)
+    let later = try Document(string: xml)
+    func parse(_ name: (PendingIndexRequests) -> Void) throws -> Document {
+      let pending = PendingIndexRequests()
+      name(pending)
+      return try Document(
+        bytes: Array(xml.utf8), sourceName: "<memory>", indexing: .pending(pending), arena: .never,
+        indexingThread: thread)
+    }
+    let before = try parse { $0.fulfil(Self.requests) }
+    let never = try parse { _ in }
+    let meanwhile = try parse { pending in
+      Thread.detachNewThread {
+        usleep(2_000)
+        pending.fulfil(Self.requests)
+        pending.fulfil([])  // ignored
+      }
+    }
+    let emptied = try parse { $0.fulfil([]) }
+    // Collected while parsing only on an indexing thread, and only once named.
+    #expect(before.attributeIndexes.count == (thread == .always ? Self.requests.count : 0))
+    #expect(never.attributeIndexes.isEmpty)
+    #expect(emptied.attributeIndexes.isEmpty)
+    #expect([0, Self.requests.count].contains(meanwhile.attributeIndexes.count))
+    for document in [before, never, meanwhile, emptied] {
+      for request in Self.requests {
+        let answers = document.attributeIndex(of: request.paths, attribute: request.attribute)
+        let expected = later.attributeIndex(of: request.paths, attribute: request.attribute)
+        for value in ["", "last", "none"] + (0..<150).map({ "id-\($0)" }) {
+          #expect(answers[value].map(\.path) == expected[value].map(\.path), "\(request) \(value)")
+        }
+      }
+    }
+  }
+
   /// The file initializer passes the requests on too.
   @Test func fileInputsCollectToo() throws {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("parse-time-index-\(UUID()).xml")

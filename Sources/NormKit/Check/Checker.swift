@@ -120,6 +120,16 @@ public struct CheckConfiguration: Sendable {
   }
 }
 
+/// An input read and parsed, or the error that stopped it (``Checker/parse(_:limits:indexing:)``).
+///
+/// Handed from the task that parsed it to the one that checks it, never read by both at once
+/// (a ``XMLCore/Document`` is parsed within one task).
+public struct ParsedInput: @unchecked Sendable {
+  /// The input.
+  public let input: CheckInput
+  let outcome: Result<Document, Error>
+}
+
 /// Checks declarations: reads, validates against the XSD, runs the packs.
 public struct Checker: Sendable {
   /// The configuration.
@@ -175,22 +185,54 @@ public struct Checker: Sendable {
   /// The report is the same whatever `threads` is (see ``Evaluator/Options/threads``); the
   /// document is parsed and validated against the XSD on the calling thread first.
   public func check(_ input: CheckInput, threads: Int = 1) -> DocumentReport {
+    let outcome = Result {
+      switch input {
+      case .file(let path):
+        try Document(contentsOfFile: path, limits: configuration.limits, indexing: indexing)
+      case .standardInput: try Document.fromStandardInput(limits: configuration.limits, indexing: indexing)
+      case .bytes(let name, let data):
+        try Document(bytes: data, sourceName: name, limits: configuration.limits, indexing: indexing)
+      }
+    }
+    return check(ParsedInput(input: input, outcome: outcome), threads: threads)
+  }
+
+  /// The attribute indexes this checker's packs read: what to name to an input parsed ahead
+  /// (``parse(_:limits:indexing:)``).
+  public var indexRequests: [AttributeIndexRequest] { indexing }
+
+  /// Reads and parses `input` before the packs are known, so that a host can load them meanwhile.
+  ///
+  /// The attribute indexes the packs read are collected as soon as `indexing` names them
+  /// (``Checker/indexRequests``). Check the result with `check(_:threads:)`.
+  ///
+  /// `limits` must be the configuration's. The report is the same as for the input checked at once.
+  public static func parse(_ input: CheckInput, limits: ParseLimits, indexing: PendingIndexRequests) -> ParsedInput {
+    let outcome = Result {
+      switch input {
+      case .file(let path): try Document(contentsOfFile: path, limits: limits, pendingIndexing: indexing)
+      case .standardInput: try Document.fromStandardInput(limits: limits, pendingIndexing: indexing)
+      case .bytes(let name, let data):
+        try Document(bytes: data, sourceName: name, limits: limits, pendingIndexing: indexing)
+      }
+    }
+    return ParsedInput(input: input, outcome: outcome)
+  }
+
+  /// Checks an input parsed ahead (``parse(_:limits:indexing:)``), as `check(_:threads:)` checks
+  /// an input it reads.
+  public func check(_ parsed: ParsedInput, threads: Int = 1) -> DocumentReport {
+    let input = parsed.input
     var report = DocumentReport(
       input: input.name, state: nil, cycle: nil, findings: [], rulesApplied: configuration.packs.flatMap(\.rules),
       schematronResults: [:], parsed: false)
     let document: Document
-    do {
-      switch input {
-      case .file(let path):
-        document = try Document(contentsOfFile: path, limits: configuration.limits, indexing: indexing)
-      case .standardInput: document = try Document.fromStandardInput(limits: configuration.limits, indexing: indexing)
-      case .bytes(let name, let data):
-        document = try Document(bytes: data, sourceName: name, limits: configuration.limits, indexing: indexing)
-      }
-    } catch let error as XMLError {
+    switch parsed.outcome {
+    case .success(let parsedDocument): document = parsedDocument
+    case .failure(let error as XMLError):
       report.findings.append(Self.finding(for: error, input: input.name))
       return report
-    } catch {
+    case .failure(let error):
       report.findings.append(
         Finding(
           ruleID: "NC-INPUT", origin: .input, severity: .error, message: "\(error)", file: input.name, line: 0,
