@@ -146,6 +146,12 @@ extension Normcheck {
       }
     }
 
+    /// Whether `path` names a regular file (following symbolic links): not a pipe or a device.
+    static func isRegularFile(_ path: String) -> Bool {
+      var status = stat()
+      return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
     static func isDirectory(_ path: String) -> Bool {
       var isDirectory: ObjCBool = false
       return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
@@ -167,14 +173,15 @@ extension Normcheck {
     func run() async throws {
       let inputs = CheckInput.expand(paths)
       let limits = ParseLimits(maxInputBytes: maxInputSize)
-      // A single file is read and parsed on the main actor, where it is then checked, while the
-      // built-in material and the packs load here; the parser's indexing thread collects the
-      // packs' attribute indexes once they are named. (Standard input waits: a broken pack is
-      // reported before anything is read from a terminal.)
+      // A single regular file is read and parsed on the main actor, where it is then checked,
+      // while the built-in material and the packs load here; the parser's indexing thread
+      // collects the packs' attribute indexes once they are named. Standard input, pipes and
+      // devices wait: a broken pack is reported before anything is read from them (an error
+      // found here is reported once the file's parse, which is bounded, has ended).
       let pendingIndexes = PendingIndexRequests()
       defer { pendingIndexes.fulfil([]) }  // never leave the indexing thread waiting
       var early: Task<ParsedInput, Never>?
-      if inputs.count == 1, case .file = inputs[0] {
+      if inputs.count == 1, case .file(let path) = inputs[0], Self.isRegularFile(path) {
         early = Task { @MainActor [input = inputs[0]] in
           Checker.parse(input, limits: limits, indexing: pendingIndexes)
         }

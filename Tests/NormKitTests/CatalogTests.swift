@@ -135,5 +135,9 @@ struct CatalogTests {
       let padded = " \t\(text)\n\u{00A0}"
       #expect(RulePack.collapsingWhitespace(padded) == byCharacters(padded))
     }
+    // Where a space and a mark make one character, the mark is kept (splitting by characters
+    // dropped it with the space).
+    #expect(RulePack.collapsingWhitespace("a \u{301}b ") == "a \u{301}b")
+    #expect(byCharacters("a \u{301}b ") == "a b")
   }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-import XMLCore
 
 @testable import Schematron
+@testable import XMLCore
 
 /// `set:distinct` over an attribute of plain absolute paths, answered from a shared attribute
 /// index, selects the same nodes as the call as written.
@@ -40,6 +40,7 @@ struct DistinctOptimizerTests {
       "set:distinct(/d:r/d:c[@j]/@k)", "set:distinct(d:r/d:c/@k)", "set:distinct(/d:r/d:c)",
       "set:other(/d:r/d:c/@k)", "set:distinct(/d:r//d:c/@k)", "set:distinct(/d:r/d:c/@k, 1)",
       "set:distinct(/q:r/d:c/@k)", "set:distinct(/d:r/d:c/@q:k)", "set:distinct(/d:r/d:c/@k | $x)",
+      "set:distinct(/d:r/d:c/@k | /d:r/d:c/@p:k)", "set:distinct(/d:r/d:c/@k | d:c/@k)",
     ] {
       #expect(try Self.rewrite(source).0 == nil, "\(source)")
     }
@@ -52,6 +53,7 @@ struct DistinctOptimizerTests {
       <ns prefix="set" uri="http://exslt.org/sets"/>
       <let name="ks" value="set:distinct(/d:r/d:list/d:c/@k | /d:r/d:more/d:c/@k)"/>
       <let name="pks" value="set:distinct(//d:c/@p:k)"/>
+      <let name="overlap" value="set:distinct(/d:r/*/d:c/@k | /d:r/d:list/d:c/@k | //d:c/@k)"/>
       <pattern>
         <rule context="d:r">
           <report id="count" test="true()"><value-of select="count($ks)"/> <value-of select="count($pks)"/> <value-of select="count(set:distinct(/d:r/d:list/d:c/@k))"/></report>
@@ -60,6 +62,7 @@ struct DistinctOptimizerTests {
         <rule context="d:c">
           <report id="chosen" test="@k and count($ks | @k) = count($ks)">the first <value-of select="@k"/></report>
           <report id="pchosen" test="count($pks | @p:k) = count($pks)">the first p:k <value-of select="@p:k"/></report>
+          <report id="ochosen" test="@k and count($overlap | @k) = count($overlap)">the first overall <value-of select="@k"/></report>
         </rule>
       </pattern>
     </schema>
@@ -82,7 +85,7 @@ struct DistinctOptimizerTests {
 
   @Test func sameNodesAsTheCallAsWritten() throws {
     let (optimized, plain) = try LookupOptimizerTests.compiledBothWays(Self.schema, name: "distinct.sch")
-    #expect(optimized.distinctIndexes.count == 3)
+    #expect(optimized.distinctIndexes.count == 4)
     #expect(plain.distinctIndexes.isEmpty)
     #expect(optimized.attributeIndexRequests.count >= 3)
     for text in Self.documents {
@@ -110,5 +113,15 @@ struct DistinctOptimizerTests {
     let expected = LookupOptimizerTests.findings(plain, document)
     #expect(expected.filter { $0.hasPrefix("report chosen") }.count == 98)
     #expect(LookupOptimizerTests.findings(optimized, document) == expected)
+    // On the parser's indexing thread, with the requests known or named while it runs.
+    let pending = PendingIndexRequests()
+    pending.fulfil(optimized.attributeIndexRequests)
+    for indexing in [IndexRequests.known(optimized.attributeIndexRequests), .pending(pending)] {
+      let threaded = try Document(
+        bytes: Array(text.utf8), sourceName: "<memory>", indexing: indexing, arena: .automatic,
+        indexingThread: .always)
+      #expect(threaded.attributeIndexes.count == optimized.attributeIndexRequests.count)
+      #expect(LookupOptimizerTests.findings(optimized, threaded) == expected)
+    }
   }
 }

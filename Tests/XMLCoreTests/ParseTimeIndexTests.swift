@@ -57,6 +57,9 @@ struct ParseTimeIndexTests {
     for request in Self.requests {
       let fromParse = collected.attributeIndex(of: request.paths, attribute: request.attribute)
       let fromTree = later.attributeIndex(of: request.paths, attribute: request.attribute)
+      // The first element of each value, in document order (what `set:distinct` is answered with).
+      #expect(Self.firsts(fromParse) == Self.firsts(fromTree), "\(request)")
+      #expect(Self.firsts(fromTree).count >= 150)
       for value in ["", "last", "none"] + (0..<150).map({ "id-\($0)" }) {
         let expected = fromTree[value].map(\.path)
         #expect(fromParse[value].map(\.path) == expected, "\(request) \(value)")
@@ -64,6 +67,39 @@ struct ParseTimeIndexTests {
       }
     }
     #expect(nonEmpty > 500)
+  }
+
+  /// The paths of the first element of each value of `index`, in the table's order.
+  static func firsts(_ index: AttributeIndex) -> [String] {
+    var paths: [String] = []
+    index.table.forEachFirst { paths.append(Node(document: index.document, pointer: $0).path) }
+    return paths
+  }
+
+  /// A wait for requests blocks until they are named, or until the parse gives up on them.
+  @Test func pendingRequestsWaitUntilNamedOrAbandoned() {
+    final class Box: @unchecked Sendable { var value: [AttributeIndexRequest]?? = .none }
+    for abandoning in [false, true] {
+      let pending = PendingIndexRequests()
+      let box = Box()
+      let done = DispatchSemaphore(value: 0)
+      Thread.detachNewThread {
+        box.value = .some(pending.wait())
+        done.signal()
+      }
+      // Not answered before it is named.
+      #expect(done.wait(timeout: .now() + .milliseconds(50)) == .timedOut)
+      if abandoning {
+        pending.abandon()
+      } else {
+        pending.fulfil(Self.requests)
+      }
+      done.wait()
+      #expect(box.value == .some(abandoning ? nil : Self.requests))
+      // Named once only; a wait after that returns at once.
+      pending.fulfil([])
+      #expect(pending.wait() == (abandoning ? [] : Self.requests))
+    }
   }
 
   /// A document that is not well-formed fails the same way with an indexing thread as without.
@@ -128,6 +164,7 @@ struct ParseTimeIndexTests {
       for request in Self.requests {
         let answers = document.attributeIndex(of: request.paths, attribute: request.attribute)
         let expected = later.attributeIndex(of: request.paths, attribute: request.attribute)
+        #expect(Self.firsts(answers) == Self.firsts(expected), "\(request)")
         for value in ["", "last", "none"] + (0..<150).map({ "id-\($0)" }) {
           #expect(answers[value].map(\.path) == expected[value].map(\.path), "\(request) \(value)")
         }

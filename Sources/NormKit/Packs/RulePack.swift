@@ -113,8 +113,10 @@ public struct RulePack: Sendable {
   ///
   /// White space is told scalar by scalar (`Unicode.Scalar.Properties.isWhitespace`), not
   /// character by character: a pack's messages are read at every start, and grapheme breaking
-  /// made this a tenth of loading the packs. The two differ only for a combining mark that
-  /// follows a space.
+  /// made this a tenth of loading the packs. The two differ only where a white-space scalar
+  /// shares a character with another scalar (a combining mark, joiner or modifier after a
+  /// space, or a prepended mark such as U+0600 before one): splitting by characters dropped or
+  /// kept the pair whole; this keeps the mark and collapses the space.
   static func collapsingWhitespace(_ text: String) -> String {
     var result: [UInt8] = []
     result.reserveCapacity(text.utf8.count)

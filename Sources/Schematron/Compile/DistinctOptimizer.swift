@@ -12,9 +12,10 @@ import XMLCore
 /// ``XMLCore/XPathContext/register(distinctValues:_:)``).
 ///
 /// Rewritten: a call of a function whose native answer is the first node of each distinct
-/// string value (`NativeAnswer.firstOfEachStringValue`), with one argument that is a
-/// plain absolute path of child steps with name tests and no predicates ending in an attribute
-/// step with a name test, or a union of such paths ending in the same attribute. The call falls
+/// string value (`NativeAnswer.firstOfEachStringValue`), with one argument that is a path from
+/// the root (`/a/b/@c`) or from anywhere (`//b/@c`) of child steps with name tests and no
+/// predicates, ending in an attribute step with a name test, or a union of such paths ending in
+/// the same attribute (paths that select the same elements count them once). The call falls
 /// back to the `set:distinct` call as written when the context node is in another document.
 enum DistinctOptimizer {
   /// The name of the internal function that answers rewritten calls.
