@@ -960,42 +960,40 @@ private let membershipTrampoline: xmlXPathFunction = { parser, arity in
 /// `name(n)` answered with the nodes of an absolute path (see `register(paths:_:)`), or by the
 /// Swift function of the same name.
 private let pathTrampoline: xmlXPathFunction = { parser, arity in
-  answerNatively(parser, arity) { parser, context, owner, name in
-    if arity == 1, let pathNumber = argument(parser, fromTop: 0), pathNumber.pointee.type == XPATH_STRING,
-      let number = pathNumber.pointee.stringval,
-      // `/` is the root of the evaluation's document (libxml2's `xmlXPathRoot` reads the
-      // context's `doc`): another document's is left to Swift.
-      context.pointee.doc == owner.document.pointer,
-      let nodes = owner.pathAnswer(name: name, uri: context.pointee.functionURI, number: number)
-    {
-      // One operation per node answered (libxml2 would have charged at least that, and more
-      // for the children it walked past).
-      guard charge(parser, context, nodes.count) else { return true }
-      let result = xmlXPathNewNodeSet(nil)!
-      for node in nodes { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, node) }
-      return replaceArguments(parser, count: 1, with: result)
-    }
-    return false
+  answerWithDocumentNodes(parser, arity) { owner, name, uri, number in
+    owner.pathAnswer(name: name, uri: uri, number: number)
   }
 }
 
 /// `name(n)` answered with the first attribute of each distinct value (see
 /// `register(distinctValues:_:)`), or by the Swift function of the same name.
 private let distinctValuesTrampoline: xmlXPathFunction = { parser, arity in
+  answerWithDocumentNodes(parser, arity) { owner, name, uri, number in
+    owner.distinctValues(name: name, uri: uri, number: number)
+  }
+}
+
+/// Answers `name(n)` (`n` a string) with the nodes `nodes` gives for the call's name, namespace
+/// URI and `n`, in the evaluation's own document; any other call goes to the Swift function.
+///
+/// The nodes are read from the context's document: `/` is the root of the evaluation's
+/// document (libxml2's `xmlXPathRoot` reads the context's `doc`), so another document's is left
+/// to Swift. One operation is charged per node answered (libxml2 would have charged at least
+/// that, and more for the nodes it walked past).
+@inline(__always)
+private func answerWithDocumentNodes(
+  _ parser: xmlXPathParserContextPtr?, _ arity: Int32,
+  _ nodes: (XPathContext, UnsafePointer<xmlChar>, UnsafePointer<xmlChar>?, UnsafePointer<xmlChar>) -> [xmlNodePtr]?
+) {
   answerNatively(parser, arity) { parser, context, owner, name in
-    if arity == 1, let indexNumber = argument(parser, fromTop: 0), indexNumber.pointee.type == XPATH_STRING,
-      let number = indexNumber.pointee.stringval,
-      // The paths are absolute, from the evaluation's document: another document's is left to Swift.
-      context.pointee.doc == owner.document.pointer,
-      let nodes = owner.distinctValues(name: name, uri: context.pointee.functionURI, number: number)
-    {
-      // One operation per node answered.
-      guard charge(parser, context, nodes.count) else { return true }
-      let result = xmlXPathNewNodeSet(nil)!
-      for node in nodes { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, node) }
-      return replaceArguments(parser, count: 1, with: result)
-    }
-    return false
+    guard arity == 1, let given = argument(parser, fromTop: 0), given.pointee.type == XPATH_STRING,
+      let number = given.pointee.stringval, context.pointee.doc == owner.document.pointer,
+      let answer = nodes(owner, name, context.pointee.functionURI, number)
+    else { return false }
+    guard charge(parser, context, answer.count) else { return true }
+    let result = xmlXPathNewNodeSet(nil)!
+    for node in answer { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, node) }
+    return replaceArguments(parser, count: 1, with: result)
   }
 }
 

@@ -305,15 +305,18 @@ public struct CompiledSchema: Sendable {
         }
       }
     }
+    // How the function a call names may be answered natively (prefixed names only).
+    let functions = options.functions.definitions
+    func nativeAnswer(_ name: XPathSyntax.Name) -> FunctionDefinition.NativeAnswer? {
+      guard let prefix = name.prefix, let uri = namespaces[prefix] else { return nil }
+      return functions[QualifiedName(name.local, namespace: uri)]?.native
+    }
     // Distinct values of plain attribute paths, on what the lookups left.
     var distinctIndexes: [(source: String, request: AttributeIndexRequest)] = []
     if options.optimizeLookups {
-      let functions = options.functions.definitions
       func isDistinct(_ name: XPathSyntax.Name) -> Bool {
-        guard let prefix = name.prefix, let uri = namespaces[prefix],
-          case .firstOfEachStringValue = functions[QualifiedName(name.local, namespace: uri)]?.native
-        else { return false }
-        return true
+        if case .firstOfEachStringValue = nativeAnswer(name) { return true }
+        return false
       }
       for (source, syntax) in faithful {
         let current = rewritten[source].flatMap { try? XPathSyntax.parse($0) } ?? syntax
@@ -355,12 +358,9 @@ public struct CompiledSchema: Sendable {
     var wideInvariants: [String: InvariantHoister.Plan] = [:]
     if options.optimizeLookups {
       // Membership tests answer whether: they return booleans.
-      let functions = options.functions.definitions
       func isBoolean(_ name: XPathSyntax.Name) -> Bool {
-        guard let prefix = name.prefix, let uri = namespaces[prefix],
-          case .membership = functions[QualifiedName(name.local, namespace: uri)]?.native
-        else { return false }
-        return true
+        if case .membership = nativeAnswer(name) { return true }
+        return false
       }
       func widened(_ syntax: XPathSyntax) -> XPathSyntax? {
         ChildPathOptimizer.rewrite(syntax, namespaces: namespaces, isBoolean: isBoolean, paths: &childPaths)
