@@ -23,27 +23,30 @@ enum AttributeScan {
 
   /// Returns the first start tag with more than `limit` attributes, if any.
   static func firstExcess(in bytes: [UInt8], limit: Int) -> Excess? {
+    bytes.withUnsafeBufferPointer { firstExcess(in: $0, limit: limit) }
+  }
+
+  /// Returns the first start tag with more than `limit` attributes in `buffer`, if any.
+  static func firstExcess(in buffer: UnsafeBufferPointer<UInt8>, limit: Int) -> Excess? {
     guard limit >= 0 else { return nil }
-    return bytes.withUnsafeBufferPointer { buffer -> Excess? in
-      switch Layout(of: buffer) {
-      case .bytes(let start):
-        return scan(UnsafeBufferPointer(rebasing: buffer[start...]), limit: limit).map {
-          excess(at: $0, in: UnsafeBufferPointer(rebasing: buffer[start...]))
-        }
-      case .utf16(let bigEndian, let start):
-        let count = (buffer.count - start) / 2
-        var units = [UInt16](repeating: 0, count: count)
-        for i in 0..<count {
-          let a = UInt16(buffer[start + 2 * i])
-          let b = UInt16(buffer[start + 2 * i + 1])
-          units[i] = bigEndian ? a << 8 | b : b << 8 | a
-        }
-        return units.withUnsafeBufferPointer { units in
-          scan(units, limit: limit).map { excess(at: $0, in: units) }
-        }
-      case .unsupported:
-        return nil
+    switch Layout(of: buffer) {
+    case .bytes(let start):
+      return scan(UnsafeBufferPointer(rebasing: buffer[start...]), limit: limit).map {
+        excess(at: $0, in: UnsafeBufferPointer(rebasing: buffer[start...]))
       }
+    case .utf16(let bigEndian, let start):
+      let count = (buffer.count - start) / 2
+      var units = [UInt16](repeating: 0, count: count)
+      for i in 0..<count {
+        let a = UInt16(buffer[start + 2 * i])
+        let b = UInt16(buffer[start + 2 * i + 1])
+        units[i] = bigEndian ? a << 8 | b : b << 8 | a
+      }
+      return units.withUnsafeBufferPointer { units in
+        scan(units, limit: limit).map { excess(at: $0, in: units) }
+      }
+    case .unsupported:
+      return nil
     }
   }
 

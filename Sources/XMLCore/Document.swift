@@ -109,7 +109,7 @@ public final class Document {
   ) throws {
     let bytes = try InputReader.readFile(path, limit: limits.maxInputBytes)
     try self.init(
-      bytes: bytes, sourceName: path, baseURL: URL(fileURLWithPath: path), limits: limits, indexing: .known(indexing),
+      input: bytes, sourceName: path, baseURL: URL(fileURLWithPath: path), limits: limits, indexing: .known(indexing),
       arena: .automatic)
   }
 
@@ -122,7 +122,7 @@ public final class Document {
   ) throws {
     let bytes = try InputReader.readFile(path, limit: limits.maxInputBytes)
     try self.init(
-      bytes: bytes, sourceName: path, baseURL: URL(fileURLWithPath: path), limits: limits,
+      input: bytes, sourceName: path, baseURL: URL(fileURLWithPath: path), limits: limits,
       indexing: .pending(indexing), arena: .automatic)
   }
 
@@ -167,6 +167,18 @@ public final class Document {
   /// indexes known or pending.
   convenience init(
     bytes: [UInt8], sourceName: String, baseURL: URL? = nil, limits: ParseLimits = .default,
+    indexing: IndexRequests, arena: ParsePolicy.Arena,
+    indexingThread: ParsePolicy.IndexingThread = .automatic, helpers: ParseHelpers = .shared
+  ) throws {
+    try self.init(
+      input: InputBytes(bytes), sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing,
+      arena: arena, indexingThread: indexingThread, helpers: helpers)
+  }
+
+  /// Parses `input` (an array, or a mapped file; see ``InputBytes``), as
+  /// ``init(bytes:sourceName:baseURL:limits:indexing:arena:indexingThread:helpers:)``.
+  convenience init(
+    input bytes: InputBytes, sourceName: String, baseURL: URL? = nil, limits: ParseLimits = .default,
     indexing: IndexRequests, arena: ParsePolicy.Arena,
     indexingThread: ParsePolicy.IndexingThread = .automatic, helpers: ParseHelpers = .shared
   ) throws {

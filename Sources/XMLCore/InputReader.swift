@@ -11,9 +11,12 @@ import Darwin
 /// Reads inputs read-only, refusing what is not a regular file and what is too large,
 /// before a single byte is parsed.
 enum InputReader {
-  /// Reads the regular file at `path` whole, straight into the returned array (no copy
-  /// through a chunk buffer).
-  static func readFile(_ path: String, limit: Int) throws -> [UInt8] {
+  /// Regular files of at least this many bytes are mapped rather than read (see ``InputBytes``).
+  static let mappingThreshold = 1 << 20
+
+  /// Reads the regular file at `path` whole: a large one mapped (see ``InputBytes``), a small
+  /// one straight into an array (no copy through a chunk buffer).
+  static func readFile(_ path: String, limit: Int, mapping: Bool = true) throws -> InputBytes {
     let location = SourceLocation(file: path, line: 0, column: 0)
     // O_NONBLOCK so that opening a FIFO with no writer cannot hang; refused below anyway.
     let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
@@ -44,6 +47,13 @@ enum InputReader {
         location: location)
     }
     let size = Int(info.st_size)
+    #if canImport(Glibc)
+    if mapping, size >= mappingThreshold, let mapped = InputBytes.map(fileDescriptor: fd, count: size) {
+      // A file that grew since fstat is read instead, as a stream (below).
+      var next: UInt8 = 0
+      if pread(fd, &next, 1, off_t(size)) == 0 { return mapped }
+    }
+    #endif
     var bytes = try [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
       count = 0
       while count < size {
@@ -64,7 +74,7 @@ enum InputReader {
       }
       if !rest.isEmpty { bytes += rest }
     }
-    return bytes
+    return InputBytes(bytes)
   }
 
   static func readAll(fileDescriptor fd: Int32, name: String, limit: Int, sizeHint: Int = 64 << 10) throws -> [UInt8] {

@@ -33,7 +33,7 @@ enum Parser {
   }
 
   static func parse(
-    bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: IndexRequests = .known([]),
+    bytes: InputBytes, sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: IndexRequests = .known([]),
     arena arenaPolicy: ParsePolicy.Arena = .automatic, indexingThread: ParsePolicy.IndexingThread = .automatic,
     helpers budget: ParseHelpers = .shared
   ) throws -> Result {
@@ -47,7 +47,7 @@ enum Parser {
   /// ``parse(bytes:sourceName:baseURL:limits:indexing:arena:indexingThread:helpers:)``, with helper
   /// threads where the policies are automatic only if `helpers` (see ``ParseHelpers``).
   private static func parse(
-    bytes: [UInt8], sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: IndexRequests,
+    bytes: InputBytes, sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: IndexRequests,
     arena arenaPolicy: ParsePolicy.Arena, indexingThread: ParsePolicy.IndexingThread, helpers: Bool
   ) throws -> Result {
     LibXML2.ensureReady()
@@ -57,10 +57,10 @@ enum Parser {
         kind: .limit, message: "input is \(bytes.count) bytes, more than the limit of \(limits.maxInputBytes) bytes",
         location: start)
     }
-    if bytes.isEmpty {
+    if bytes.count == 0 {
       throw XMLError(kind: .syntax, message: "the input is empty; an XML document was expected", location: start)
     }
-    if let excess = AttributeScan.firstExcess(in: bytes, limit: limits.maxAttributes) {
+    if let excess = bytes.withUnsafeBufferPointer({ AttributeScan.firstExcess(in: $0, limit: limits.maxAttributes) }) {
       throw XMLError(
         kind: .limit,
         message:
@@ -95,6 +95,13 @@ enum Parser {
       return document
     }
     let refusal = LibXML2.takeLastRefusal()
+    if bytes.changedWhileRead {
+      // Part of what was parsed were zeros standing in for pages the file no longer had.
+      if let document { xmlFreeDoc(document) }
+      throw XMLError(
+        kind: .io, message: "the file was cut short while it was read (another process is writing it); check it again",
+        location: start)
+    }
     let failed = builder.errors.contains { $0.level != .warning } || builder.limitError != nil
     guard let document, !failed, ctxt.pointee.wellFormed != 0 else {
       if let document { xmlFreeDoc(document) }
@@ -131,7 +138,7 @@ enum Parser {
 extension Parser {
   /// Reads `bytes` into a tree through `ctxt`, whose SAX hooks report to `builder`.
   private static func read(
-    _ bytes: [UInt8], into ctxt: xmlParserCtxtPtr, builder: TreeBuilder, url: String
+    _ bytes: InputBytes, into ctxt: xmlParserCtxtPtr, builder: TreeBuilder, url: String
   ) -> xmlDocPtr? {
     return bytes.withUnsafeBufferPointer { buffer in
       builder.original = buffer

@@ -128,12 +128,17 @@ struct ParallelEvaluationTests {
   }
 
   /// With several packs and threads the checker runs packs at once, each on a view of the
-  /// document: reports, SVRL results included, are those of one thread.
-  @Test func checkerRunsPacksAtOnce() throws {
+  /// document, or, for a large document (here: any, through `slicedPacksFromElements`), one
+  /// pack after the other with each pattern's nodes split across the threads: reports, SVRL
+  /// results included, are those of one thread either way.
+  @Test(arguments: [false, true])
+  func checkerRunsPacksAtOnceOrSliced(sliced: Bool) throws {
     let rules = RepositoryRules.shared
     let packs = try RepositoryRules.packNames.map { try rules.pack($0) }
     var configuration = CheckConfiguration(packs: packs, schema: rules.schema, asOf: "2026-06-01")
     configuration.wantSVRL = true
+    #expect(configuration.slicedPacksFromElements > 1_000)
+    if sliced { configuration.slicedPacksFromElements = 0 }
     let checker = Checker(configuration)
     let samples = Fixtures.root.appendingPathComponent("Samples")
     let names = try FileManager.default.contentsOfDirectory(atPath: samples.path).filter { $0.hasSuffix(".xml") }

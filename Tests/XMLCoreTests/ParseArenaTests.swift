@@ -77,6 +77,12 @@ struct ParseArenaTests {
       let document = try Document(bytes: bytes, sourceName: "t.xml", arena: policy)
       #expect(expected.arena == nil)
       #expect((document.arena != nil) == Self.arenasOn)
+      if let arena = document.arena {
+        // Spans start on a huge page's boundary, and large ones ask for huge pages where the
+        // kernel offers them (the small one does not: it would fit in one).
+        #expect(Int(bitPattern: arena.base) % ParseArena.Region.hugePageSize == 0)
+        #expect(arena.hugePages == (ParseArena.Region.hugePagesOnRequest && arena.capacity >= 4 << 20))
+      }
       #expect(Self.dump(document) == Self.dump(expected), "\(encoding)")
       #expect(document.elementCount == expected.elementCount)
       let context = XPathContext(document: document, namespaces: ["d": "urn:normcheck:declaration:1"])

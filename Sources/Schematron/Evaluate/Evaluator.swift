@@ -620,24 +620,33 @@ final class DocumentRun {
     _ firings: some Collection<(node: Node, rule: Int)>, patternIndex: Int, target: Document, session: Session
   ) {
     let pattern = schema.resolved.patterns[patternIndex]
+    let plansByRule = schema.stepPlans[patternIndex]
+    // Most firings repeat the rule before them: the set is asked only when the rule changes.
+    var lastRule = -1
     for (node, ruleIndex) in firings {
-      appliedRules.insert(ValidationResult.RuleReference(pattern: patternIndex, rule: ruleIndex))
+      if ruleIndex != lastRule {
+        appliedRules.insert(ValidationResult.RuleReference(pattern: patternIndex, rule: ruleIndex))
+        lastRule = ruleIndex
+      }
       if options.recordFiredRules {
         firedRules.append(
           FiredRule(
             patternIndex: patternIndex, ruleIndex: ruleIndex, firstFinding: findings.count, document: target.sourceName)
         )
       }
-      fire(
-        pattern.rules[ruleIndex], plans: schema.stepPlans[patternIndex][ruleIndex], on: node, pattern: pattern,
-        session: session)
+      fire(ruleIndex, plans: plansByRule[ruleIndex], on: node, pattern: pattern, session: session)
       if truncated { return }
     }
   }
 
+  /// Fires rule `ruleIndex` of `pattern` on `node`.
+  ///
+  /// The rule is read from the pattern only where a step needs more than its plan (a failure,
+  /// a finding, a profile), so that the common case copies nothing.
   private func fire(
-    _ rule: ResolvedRule, plans: [CompiledSchema.StepPlan], on node: Node, pattern: ResolvedPattern, session: Session
+    _ ruleIndex: Int, plans: [CompiledSchema.StepPlan], on node: Node, pattern: ResolvedPattern, session: Session
   ) {
+    var rule: ResolvedRule { pattern.rules[ruleIndex] }
     let context = session.context
     session.environment.currentNode = node
     var bound: [Session.Saved] = []
