@@ -7,8 +7,9 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 
-/// Large files are mapped rather than read; a mapped file gives what its bytes give, and a file
-/// cut short by another process while it is mapped is an I/O error, not a crash.
+/// Large files are mapped rather than read, and give what their bytes give.
+///
+/// A file cut short by another process while it is mapped is an I/O error, not a crash.
 /// Serialized: one test takes every slot of the guard for a moment.
 @Suite("Mapped inputs", .serialized)
 struct MappedInputTests {
