@@ -48,10 +48,8 @@ enum InputReader {
     }
     let size = Int(info.st_size)
     #if canImport(Glibc)
-    if mapping, size >= mappingThreshold, let mapped = InputBytes.map(fileDescriptor: fd, count: size) {
-      // A file that grew since fstat is read instead, as a stream (below).
-      var next: UInt8 = 0
-      if pread(fd, &next, 1, off_t(size)) == 0 { return mapped }
+    if mapping, size >= mappingThreshold, let mapped = InputBytes.map(fileDescriptor: fd, info: info) {
+      return mapped
     }
     #endif
     var bytes = try [UInt8](unsafeUninitializedCapacity: size) { buffer, count in

@@ -73,12 +73,12 @@ final class ParseArena: @unchecked Sendable {
   private var helperRunning = false
   /// Whether ``withCurrent(_:)`` starts the helper thread.
   let prefault: Bool
-  /// Whether the span is backed by transparent huge pages where the kernel has them
-  /// (`MADV_HUGEPAGE`).
+  /// Whether the span asked for transparent huge pages (`MADV_HUGEPAGE`; the kernel gives them
+  /// where it has them).
   let hugePages: Bool
   /// How far ahead of the cursor the helper thread populates pages: a sixteenth of the span
-  /// (twice the input), between ``step`` and ``longestLead``, so that what is populated and
-  /// never used stays small beside the tree.
+  /// (twice the input), between ``step`` and ``longestLead`` (``longestHugeLead`` with huge
+  /// pages), so that what is populated and never used stays small beside the tree.
   private let lead: Int
 
   /// An arena for the parse of an input of `expectedInput` bytes, or `nil` when arenas are off,
@@ -111,15 +111,18 @@ final class ParseArena: @unchecked Sendable {
       return nil
     }
     // Transparent huge pages where the kernel offers them for the asking: a 2 MB page costs the
-    // kernel one fault and one zeroing instead of 512 of each, and is returned as quickly.
+    // kernel one fault and one zeroing instead of 512 of each, and is returned as quickly. Only
+    // with the helper thread populating ahead: a huge page may make the kernel compact memory
+    // first, which the parser should not wait for.
+    let populates = prefault && Region.canPopulate
     hugePages =
-      Region.hugePagesOnRequest && capacity >= 2 * Region.hugePageSize
+      populates && Region.hugePagesOnRequest && capacity >= 2 * Region.hugePageSize
       && madvise(base, capacity, Region.adviseHugePage) == 0
     cursor = .allocate(capacity: 1)
     cursor.initialize(to: 8)
     lastBlock = .allocate(capacity: 1)
     lastBlock.initialize(to: -1)
-    self.prefault = prefault && Region.canPopulate
+    self.prefault = populates
     lead = min(hugePages ? Self.longestHugeLead : Self.longestLead, max(Self.step, bytes / 16))
   }
 
@@ -127,6 +130,8 @@ final class ParseArena: @unchecked Sendable {
     stopHelper()
     // The whole span: the cursor may have moved back below blocks that were written.
     madvise(base, capacity, MADV_DONTNEED)
+    // The next span on these slots asks for huge pages or not as it decides.
+    if hugePages { madvise(base, capacity, Region.adviseNoHugePage) }
     mprotect(base, capacity, PROT_NONE)
     Region.shared?.release(slot: firstSlot, count: slotCount)
     cursor.deallocate()
@@ -293,19 +298,24 @@ final class ParseArena: @unchecked Sendable {
     static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
     /// `MADV_POPULATE_WRITE` (Linux 5.14), which glibc's headers may lack.
     static let populateWrite: Int32 = 23
-    /// `MADV_HUGEPAGE`.
+    /// `MADV_HUGEPAGE` and `MADV_NOHUGEPAGE`.
     static let adviseHugePage: Int32 = 14
-    /// The size of a transparent huge page on x86-64 and of the region's alignment.
+    static let adviseNoHugePage: Int32 = 15
+    /// The size of a transparent huge page that spans ask for, and of the region's alignment.
     static let hugePageSize = 2 << 20
 
-    /// Whether the kernel backs a mapping with transparent huge pages when asked to
-    /// (`/sys/kernel/mm/transparent_hugepage/enabled` is `always` or `madvise`), unless
-    /// `NORMCHECK_HUGE_PAGES=0`.
+    /// Whether the kernel may back a mapping with transparent huge pages when asked to
+    /// (`/sys/kernel/mm/transparent_hugepage/enabled` is `always` or `madvise`) and they are
+    /// ``hugePageSize`` large (`hpage_pmd_size`), unless `NORMCHECK_HUGE_PAGES=0`.
     static let hugePagesOnRequest: Bool = {
       if ProcessInfo.processInfo.environment["NORMCHECK_HUGE_PAGES"] == "0" { return false }
-      guard let setting = try? String(contentsOfFile: "/sys/kernel/mm/transparent_hugepage/enabled", encoding: .utf8)
+      let directory = "/sys/kernel/mm/transparent_hugepage/"
+      guard let setting = try? String(contentsOfFile: directory + "enabled", encoding: .utf8),
+        setting.contains("[always]") || setting.contains("[madvise]"),
+        let size = try? String(contentsOfFile: directory + "hpage_pmd_size", encoding: .utf8),
+        Int(size.trimmingCharacters(in: .whitespacesAndNewlines)) == hugePageSize
       else { return false }
-      return setting.contains("[always]") || setting.contains("[madvise]")
+      return true
     }()
 
     /// Whether the kernel populates pages on request.

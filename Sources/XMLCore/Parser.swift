@@ -96,10 +96,12 @@ enum Parser {
     }
     let refusal = LibXML2.takeLastRefusal()
     if bytes.changedWhileRead {
-      // Part of what was parsed were zeros standing in for pages the file no longer had.
+      // What was parsed may mix two versions of the file, or zeros for pages it no longer had.
       if let document { xmlFreeDoc(document) }
       throw XMLError(
-        kind: .io, message: "the file was cut short while it was read (another process is writing it); check it again",
+        kind: .io,
+        message:
+          "the file changed, or could not be read, while it was parsed (is another process writing it?); check it again",
         location: start)
     }
     let failed = builder.errors.contains { $0.level != .warning } || builder.limitError != nil

@@ -13,7 +13,7 @@ import Glibc
 /// Serialized: one test takes every slot of the guard for a moment.
 @Suite("Mapped inputs", .serialized)
 struct MappedInputTests {
-  /// A declaration-like document of about `facilities` × 120 bytes.
+  /// A declaration-like document of about `facilities` × 80 bytes.
   static func document(facilities: Int, tail: String = "</r>\n") -> [UInt8] {
     var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<r xmlns=\"urn:x\">\n"
     for index in 0..<facilities {
@@ -28,7 +28,7 @@ struct MappedInputTests {
     defer { Fixtures.removeTemporaryDirectory(directory) }
     let large = directory.appendingPathComponent("large.xml")
     let small = directory.appendingPathComponent("small.xml")
-    try Data(Self.document(facilities: 15_000)).write(to: large)
+    try Data(Self.document(facilities: 20_000)).write(to: large)
     try Data(Self.document(facilities: 10)).write(to: small)
     let mapped = try InputReader.readFile(large.path, limit: 1 << 30)
     #expect(mapped.count >= InputReader.mappingThreshold)
@@ -46,7 +46,7 @@ struct MappedInputTests {
   func aMappedFileGivesWhatItsBytesGive(tail: String) throws {
     let directory = try Fixtures.makeTemporaryDirectory()
     defer { Fixtures.removeTemporaryDirectory(directory) }
-    let bytes = Self.document(facilities: 15_000, tail: tail)
+    let bytes = Self.document(facilities: 20_000, tail: tail)
     let file = directory.appendingPathComponent("d.xml")
     try Data(bytes).write(to: file)
     #expect(try InputReader.readFile(file.path, limit: 1 << 30).isMapped)
@@ -64,7 +64,7 @@ struct MappedInputTests {
     let directory = try Fixtures.makeTemporaryDirectory()
     defer { Fixtures.removeTemporaryDirectory(directory) }
     let file = directory.appendingPathComponent("cut.xml")
-    let bytes = Self.document(facilities: 15_000)
+    let bytes = Self.document(facilities: 20_000)
     try Data(bytes).write(to: file)
     let input = try InputReader.readFile(file.path, limit: 1 << 30)
     #expect(input.isMapped)
@@ -88,8 +88,27 @@ struct MappedInputTests {
     } catch let error as XMLError {
       #expect(error.kind == .io)
       #expect(error.location.file == file.path)
-      #expect(error.message.contains("cut short"))
+      #expect(error.message.contains("changed"))
     }
+  }
+
+  /// A file rewritten in place while it is mapped (same size, so no fault) is changed: its
+  /// modification time tells.
+  @Test func aFileRewrittenWhileMappedIsChanged() throws {
+    let directory = try Fixtures.makeTemporaryDirectory()
+    defer { Fixtures.removeTemporaryDirectory(directory) }
+    let file = directory.appendingPathComponent("rewritten.xml")
+    let bytes = Self.document(facilities: 20_000)
+    try Data(bytes).write(to: file)
+    let input = try InputReader.readFile(file.path, limit: 1 << 30)
+    #expect(input.isMapped)
+    #expect(!input.changedWhileRead)
+    usleep(20_000)  // a later modification time, whatever the file system's resolution
+    let handle = try FileHandle(forWritingTo: file)
+    try handle.write(contentsOf: Data("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<s".utf8))
+    try handle.close()
+    #expect(input.changedWhileRead)
+    #expect(try Data(contentsOf: file).count == bytes.count)
   }
 
   /// More mappings at once than the guard has room for are read instead.
@@ -97,7 +116,7 @@ struct MappedInputTests {
     let directory = try Fixtures.makeTemporaryDirectory()
     defer { Fixtures.removeTemporaryDirectory(directory) }
     let file = directory.appendingPathComponent("d.xml")
-    try Data(Self.document(facilities: 15_000)).write(to: file)
+    try Data(Self.document(facilities: 20_000)).write(to: file)
     var held: [InputBytes] = []
     for _ in 0..<(MappedInputGuard.capacity + 4) { held.append(try InputReader.readFile(file.path, limit: 1 << 30)) }
     // Other tests may hold slots for a moment: at most the guard's capacity is mapped.
