@@ -57,18 +57,24 @@ struct MappedInputTests {
     #expect(try Data(contentsOf: file) == Data(bytes))
   }
 
+  /// A declaration written to `name` in `directory` and mapped, unchanged so far.
+  static func mapped(_ name: String, in directory: URL) throws -> (file: URL, bytes: [UInt8], input: InputBytes) {
+    let file = directory.appendingPathComponent(name)
+    let bytes = document(facilities: 20_000)
+    try Data(bytes).write(to: file)
+    let input = try InputReader.readFile(file.path, limit: 1 << 30)
+    #expect(input.isMapped)
+    #expect(!input.changedWhileRead)
+    return (file, bytes, input)
+  }
+
   /// Another process truncating a mapped file makes the pages past its new end fault: the guard
   /// answers with zeros and marks the input, and the parse is reported as an I/O error naming
   /// the file.
   @Test func aFileCutShortWhileMappedIsAnIOError() throws {
     let directory = try Fixtures.makeTemporaryDirectory()
     defer { Fixtures.removeTemporaryDirectory(directory) }
-    let file = directory.appendingPathComponent("cut.xml")
-    let bytes = Self.document(facilities: 20_000)
-    try Data(bytes).write(to: file)
-    let input = try InputReader.readFile(file.path, limit: 1 << 30)
-    #expect(input.isMapped)
-    #expect(!input.changedWhileRead)
+    let (file, bytes, input) = try Self.mapped("cut.xml", in: directory)
     #expect(truncate(file.path, 100_000) == 0)
     // Past the new end (and its page): zeros instead of SIGBUS.
     let tail = input.withUnsafeBufferPointer { Array($0[200_000..<200_016]) }
@@ -97,12 +103,7 @@ struct MappedInputTests {
   @Test func aFileRewrittenWhileMappedIsChanged() throws {
     let directory = try Fixtures.makeTemporaryDirectory()
     defer { Fixtures.removeTemporaryDirectory(directory) }
-    let file = directory.appendingPathComponent("rewritten.xml")
-    let bytes = Self.document(facilities: 20_000)
-    try Data(bytes).write(to: file)
-    let input = try InputReader.readFile(file.path, limit: 1 << 30)
-    #expect(input.isMapped)
-    #expect(!input.changedWhileRead)
+    let (file, bytes, input) = try Self.mapped("rewritten.xml", in: directory)
     usleep(20_000)  // a later modification time, whatever the file system's resolution
     let handle = try FileHandle(forWritingTo: file)
     try handle.write(contentsOf: Data("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<s".utf8))
