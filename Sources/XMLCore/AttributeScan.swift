@@ -21,11 +21,6 @@ enum AttributeScan {
     var column: Int
   }
 
-  /// Returns the first start tag with more than `limit` attributes, if any.
-  static func firstExcess(in bytes: [UInt8], limit: Int) -> Excess? {
-    bytes.withUnsafeBufferPointer { firstExcess(in: $0, limit: limit) }
-  }
-
   /// Returns the first start tag with more than `limit` attributes in `buffer`, if any.
   static func firstExcess(in buffer: UnsafeBufferPointer<UInt8>, limit: Int) -> Excess? {
     guard limit >= 0 else { return nil }

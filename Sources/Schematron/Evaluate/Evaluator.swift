@@ -642,7 +642,7 @@ final class DocumentRun {
   /// Fires rule `ruleIndex` of `pattern` on `node`.
   ///
   /// The rule is read from the pattern only where a step needs more than its plan (a failure,
-  /// a finding, a profile), so that the common case copies nothing.
+  /// a finding, a profile, a `let` with content), so that the common case copies nothing.
   private func fire(
     _ ruleIndex: Int, plans: [CompiledSchema.StepPlan], on node: Node, pattern: ResolvedPattern, session: Session
   ) {
