@@ -100,23 +100,26 @@ public final class Document {
   ///
   /// `indexing` names attribute indexes to collect while parsing (see
   /// ``AttributeIndexRequest``); ``attributeIndex(of:attribute:)`` then finds them built.
+  /// `projection` says which attributes the tree keeps (see ``AttributeProjection``; those
+  /// `indexing` reads are kept).
   ///
   /// - Throws: ``XMLError`` of kind `.io` when the path is missing, not a regular file or
   ///   unreadable; `.limit` when it is larger than `limits.maxInputBytes`; otherwise the
   ///   first parse error, with file, line and column.
   public convenience init(
-    contentsOfFile path: String, limits: ParseLimits = .default, indexing: [AttributeIndexRequest] = []
+    contentsOfFile path: String, limits: ParseLimits = .default, indexing: [AttributeIndexRequest] = [],
+    keeping projection: AttributeProjection = .all
   ) throws {
     let bytes = try InputReader.readFile(path, limit: limits.maxInputBytes)
     try self.init(
       input: bytes, sourceName: path, baseURL: URL(fileURLWithPath: path), limits: limits, indexing: .known(indexing),
-      arena: .automatic)
+      keeping: projection, arena: .automatic)
   }
 
   /// Reads and parses the file at `path`, collecting the attribute indexes `indexing` names
   /// while the parse runs (see ``PendingIndexRequests``).
   ///
-  /// - Throws: as ``init(contentsOfFile:limits:indexing:)``.
+  /// - Throws: as ``init(contentsOfFile:limits:indexing:keeping:)``.
   public convenience init(
     contentsOfFile path: String, limits: ParseLimits = .default, pendingIndexing indexing: PendingIndexRequests
   ) throws {
@@ -128,19 +131,20 @@ public final class Document {
 
   /// Parses XML from memory.
   ///
-  /// `sourceName` is used in error locations; `indexing` as for
-  /// ``init(contentsOfFile:limits:indexing:)``.
+  /// `sourceName` is used in error locations; `indexing` and `projection` as for
+  /// ``init(contentsOfFile:limits:indexing:keeping:)``.
   public convenience init(
     bytes: some Collection<UInt8>, sourceName: String = "<memory>", baseURL: URL? = nil,
-    limits: ParseLimits = .default, indexing: [AttributeIndexRequest] = []
+    limits: ParseLimits = .default, indexing: [AttributeIndexRequest] = [],
+    keeping projection: AttributeProjection = .all
   ) throws {
     try self.init(
-      bytes: Array(bytes), sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: .known(indexing),
-      arena: .automatic)
+      input: InputBytes(Array(bytes)), sourceName: sourceName, baseURL: baseURL, limits: limits,
+      indexing: .known(indexing), keeping: projection, arena: .automatic)
   }
 
   /// Parses XML from memory, collecting the attribute indexes `indexing` names while the parse
-  /// runs (see ``PendingIndexRequests``); otherwise as ``init(bytes:sourceName:baseURL:limits:indexing:)``.
+  /// runs (see ``PendingIndexRequests``); otherwise as ``init(bytes:sourceName:baseURL:limits:indexing:keeping:)``.
   public convenience init(
     bytes: some Collection<UInt8>, sourceName: String = "<memory>", baseURL: URL? = nil,
     limits: ParseLimits = .default, pendingIndexing indexing: PendingIndexRequests
@@ -179,12 +183,12 @@ public final class Document {
   /// ``init(bytes:sourceName:baseURL:limits:indexing:arena:indexingThread:helpers:)``.
   convenience init(
     input bytes: InputBytes, sourceName: String, baseURL: URL? = nil, limits: ParseLimits = .default,
-    indexing: IndexRequests, arena: ParsePolicy.Arena,
+    indexing: IndexRequests, keeping projection: AttributeProjection = .all, arena: ParsePolicy.Arena,
     indexingThread: ParsePolicy.IndexingThread = .automatic, helpers: ParseHelpers = .shared
   ) throws {
     let parsed = try Parser.parse(
-      bytes: bytes, sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing, arena: arena,
-      indexingThread: indexingThread, helpers: helpers)
+      bytes: bytes, sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing, keeping: projection,
+      arena: arena, indexingThread: indexingThread, helpers: helpers)
     self.init(
       pointer: parsed.document, elementInfo: parsed.elementInfo, sourceName: sourceName,
       warnings: parsed.warnings, elementIndex: parsed.elementIndex, attributeIndexes: parsed.attributeIndexes,
@@ -193,7 +197,7 @@ public final class Document {
 
   /// Parses XML from a string (encoded as UTF-8; an encoding declaration must agree).
   ///
-  /// `indexing` as for ``init(contentsOfFile:limits:indexing:)``.
+  /// `indexing` as for ``init(contentsOfFile:limits:indexing:keeping:)``.
   public convenience init(
     string: String, sourceName: String = "<memory>", limits: ParseLimits = .default,
     indexing: [AttributeIndexRequest] = []
@@ -203,12 +207,13 @@ public final class Document {
 
   /// Reads standard input to its end and parses it, under the name `<stdin>`.
   ///
-  /// `indexing` as for ``init(contentsOfFile:limits:indexing:)``.
+  /// `indexing` and `projection` as for ``init(contentsOfFile:limits:indexing:keeping:)``.
   public static func fromStandardInput(
-    limits: ParseLimits = .default, indexing: [AttributeIndexRequest] = []
+    limits: ParseLimits = .default, indexing: [AttributeIndexRequest] = [],
+    keeping projection: AttributeProjection = .all
   ) throws -> Document {
     let bytes = try InputReader.readAll(fileDescriptor: 0, name: "<stdin>", limit: limits.maxInputBytes)
-    return try Document(bytes: bytes, sourceName: "<stdin>", limits: limits, indexing: indexing)
+    return try Document(bytes: bytes, sourceName: "<stdin>", limits: limits, indexing: indexing, keeping: projection)
   }
 
   /// Reads standard input to its end and parses it, under the name `<stdin>`, collecting the

@@ -1,5 +1,6 @@
 internal import CLibXML2
 import Foundation
+import Synchronization
 
 /// A location path of child steps, anchored anywhere (`//a/b`, `a/b`) or at the root (`/a/b`),
 /// optionally ending in an attribute (`a/@c`): the shape of almost every Schematron rule context.
@@ -427,7 +428,7 @@ public struct AttributeIndex {
 /// What identifies a shared ``AttributeIndex``: the elements that any of `paths` selects (none
 /// with predicates or an attribute step), indexed by the value of their attribute `attribute`.
 ///
-/// Requested before parsing (``Document/init(contentsOfFile:limits:indexing:)``), an index is
+/// Requested before parsing (``Document/init(contentsOfFile:limits:indexing:keeping:)``), an index is
 /// collected while the parser builds the tree, with each element's attributes still in cache,
 /// instead of by a walk over the finished tree on first use.
 public struct AttributeIndexRequest: Hashable, Sendable {
@@ -475,24 +476,47 @@ public struct AttributeIndexRequest: Hashable, Sendable {
 /// declares entities. The answers are the same either way.
 ///
 /// One object serves one parse. Name the requests once (later calls are ignored); a host that
-/// fails before it knows them names none (``fulfil(_:)`` with `[]`), so that nothing waits.
+/// fails before it knows them names none (``fulfil(_:keeping:)`` with `[]`), so that nothing waits.
 public final class PendingIndexRequests: @unchecked Sendable {
   private let condition = NSCondition()
   /// Guarded by ``condition``.
   private var requests: [AttributeIndexRequest]?
+  /// The attributes to keep from the first element started after the requests are named;
+  /// guarded by ``condition``.
+  private var projection = AttributeProjection.all
   /// Set when the parse no longer waits; guarded by ``condition``.
   private var abandoned = false
+  /// Set, after ``requests`` and ``projection``, when the requests are named: what the parser
+  /// asks at each element without taking the lock.
+  private let namedFlag = Atomic<Bool>(false)
 
   /// Requests not yet named.
   public init() {}
 
-  /// Names the requests; only the first call counts.
-  public func fulfil(_ requests: [AttributeIndexRequest]) {
+  /// Names the requests and the attributes the document's readers need; only the first call
+  /// counts.
+  ///
+  /// From the first element that starts after this call, the parse leaves out the attributes
+  /// `projection` drops (see ``AttributeProjection``; those the requests index are kept). The
+  /// elements parsed before keep all theirs: what reads the document must read only attributes
+  /// that `projection` keeps, and then finds the same answers either way.
+  public func fulfil(_ requests: [AttributeIndexRequest], keeping projection: AttributeProjection = .all) {
     condition.withLock {
       guard self.requests == nil else { return }
       self.requests = requests
+      self.projection = projection
+      namedFlag.store(true, ordering: .releasing)
       condition.broadcast()
     }
+  }
+
+  /// Whether the requests are named; cheap enough to ask at every element.
+  @inline(__always)
+  var isNamed: Bool { namedFlag.load(ordering: .acquiring) }
+
+  /// The requests and the projection, once named (``isNamed``).
+  func namedRequests() -> (requests: [AttributeIndexRequest], projection: AttributeProjection)? {
+    condition.withLock { requests.map { ($0, projection) } }
   }
 
   /// The requests, once named; `nil` when the parse has ended first (``abandon()``).

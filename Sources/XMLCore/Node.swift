@@ -328,8 +328,9 @@ public struct Node: Hashable {
 
 extension Node {
   /// An identifier unique to this node within its document and stable across runs, usable as
-  /// an XML name: `d` for the document, `e12` for the 12th element, `e12a2` for its second
-  /// attribute, `e12n3` for its third child node of another kind.
+  /// an XML name: `d` for the document, `e12` for the 12th element, `e12a206964` for its
+  /// attribute `id` (`a`, then the namespace URI, a space and the local name in hexadecimal
+  /// UTF-8), `e12n3` for its third child node of another kind.
   public var stableID: String {
     switch kind {
     case .document: return "d"
@@ -337,14 +338,14 @@ extension Node {
       if let raw = pointer.pointee._private { return "e\(Int(bitPattern: raw))" }
       return "e0x\(String(UInt(bitPattern: pointer), radix: 16))"
     case .attribute:
+      // By name, not by position among the element's attributes: the same whichever of them
+      // the parse kept (``AttributeProjection``). An element has one attribute of each name.
       let owner = parent?.stableID ?? "d"
-      var index = 1
-      var attribute = pointer.pointee.parent?.pointee.properties
-      while let current = attribute, UnsafeMutableRawPointer(current) != UnsafeMutableRawPointer(pointer) {
-        index += 1
-        attribute = current.pointee.next
-      }
-      return "\(owner)a\(index)"
+      let name = (namespaceURI ?? "") + " " + localName
+      let digits = Array("0123456789abcdef".utf8)
+      var hex: [UInt8] = []
+      for byte in name.utf8 { hex += [digits[Int(byte >> 4)], digits[Int(byte & 15)]] }
+      return "\(owner)a" + String(decoding: hex, as: UTF8.self)
     case .namespace:
       return "\(parent?.stableID ?? "d")ns\(localName.isEmpty ? "default" : localName)"
     default:

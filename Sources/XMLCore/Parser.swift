@@ -34,21 +34,23 @@ enum Parser {
 
   static func parse(
     bytes: InputBytes, sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: IndexRequests = .known([]),
-    arena arenaPolicy: ParsePolicy.Arena = .automatic, indexingThread: ParsePolicy.IndexingThread = .automatic,
+    keeping projection: AttributeProjection = .all, arena arenaPolicy: ParsePolicy.Arena = .automatic,
+    indexingThread: ParsePolicy.IndexingThread = .automatic,
     helpers budget: ParseHelpers = .shared
   ) throws -> Result {
     try budget.whileGranted(if: bytes.count >= ParseArena.minimumInput) { helpers in
       try parse(
-        bytes: bytes, sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing, arena: arenaPolicy,
-        indexingThread: indexingThread, helpers: helpers)
+        bytes: bytes, sourceName: sourceName, baseURL: baseURL, limits: limits, indexing: indexing,
+        keeping: projection, arena: arenaPolicy, indexingThread: indexingThread, helpers: helpers)
     }
   }
 
-  /// ``parse(bytes:sourceName:baseURL:limits:indexing:arena:indexingThread:helpers:)``, with helper
+  /// ``parse(bytes:sourceName:baseURL:limits:indexing:keeping:arena:indexingThread:helpers:)``, with helper
   /// threads where the policies are automatic only if `helpers` (see ``ParseHelpers``).
   private static func parse(
     bytes: InputBytes, sourceName: String, baseURL: URL?, limits: ParseLimits, indexing: IndexRequests,
-    arena arenaPolicy: ParsePolicy.Arena, indexingThread: ParsePolicy.IndexingThread, helpers: Bool
+    keeping projection: AttributeProjection, arena arenaPolicy: ParsePolicy.Arena,
+    indexingThread: ParsePolicy.IndexingThread, helpers: Bool
   ) throws -> Result {
     LibXML2.ensureReady()
     let start = SourceLocation(file: sourceName, line: 0, column: 0)
@@ -78,7 +80,8 @@ enum Parser {
     }
     let builder = TreeBuilder(
       sourceName: sourceName, maxDepth: limits.maxDepth, maxEntityExpansion: limits.maxEntityExpansion,
-      indexing: indexing, indexingThread: indexingThread.applies(toInputOf: bytes.count, helpers: helpers))
+      indexing: indexing, keeping: projection,
+      indexingThread: indexingThread.applies(toInputOf: bytes.count, helpers: helpers))
     let sax = ctxt.pointee.sax!
     sax.pointee.serror = parserErrorHook
     sax.pointee.startElementNs = startElementHook
@@ -284,9 +287,16 @@ final class TreeBuilder {
   /// The indexing thread's pipeline, started at the first element.
   private var pipeline: IndexingPipeline?
 
+  /// What leaves out the attributes nothing will read (see ``AttributeProjection``), or `nil`
+  /// while every attribute is kept: the parser's thread only.
+  var attributeFilter: AttributeFilter?
+  /// Requests still to be named, whose projection applies from the element after: polled at
+  /// each element until then; the parser's thread only.
+  private var projectionPending: PendingIndexRequests?
+
   init(
     sourceName: String, maxDepth: Int, maxEntityExpansion: Int, indexing requests: IndexRequests = .known([]),
-    indexingThread: Bool = false
+    keeping projection: AttributeProjection = .all, indexingThread: Bool = false
   ) {
     self.indexingThread = indexingThread
     self.sourceName = sourceName
@@ -297,13 +307,34 @@ final class TreeBuilder {
       indexing = known
       pendingRequests = nil
       collectsIndexes = !known.isEmpty
+      attributeFilter = Self.filter(projection, indexing: known)
     case .pending(let pending):
       indexing = []
       pendingRequests = pending
       collectsIndexes = true
+      projectionPending = pending
     }
     self.attributeTables = indexing.map { _ in AttributeTable() }
     info.reserveCapacity(1024)
+  }
+
+  /// The filter that applies `projection`, keeping the attributes `indexing` reads; `nil` when
+  /// every attribute is kept.
+  private static func filter(_ projection: AttributeProjection, indexing: [AttributeIndexRequest]) -> AttributeFilter? {
+    guard !projection.keepsAll else { return nil }
+    let kept = projection.union(AttributeProjection(keeping: indexing.map(\.attribute)))
+    return kept.keepsAll ? nil : AttributeFilter(kept)
+  }
+
+  /// Takes the projection of the pending requests once they are named: from the element about
+  /// to start on.
+  @inline(__always)
+  func takeNamedProjection() {
+    guard let pending = projectionPending, pending.isNamed else { return }
+    projectionPending = nil
+    if let (requests, projection) = pending.namedRequests() {
+      attributeFilter = Self.filter(projection, indexing: requests)
+    }
   }
 
   /// Adds `element` (of element-index list `list`) to the attribute indexes that select it.
@@ -586,9 +617,21 @@ private let parserErrorHook: xmlStructuredErrorFunc = { context, error in
 
 private let startElementHook: startElementNsSAX2Func = {
   context, localName, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes in
-  xmlSAX2StartElementNs(
-    context, localName, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes)
-  guard let (ctxt, builder) = TreeBuilder.from(context) else { return }
+  guard let (ctxt, builder) = TreeBuilder.from(context) else {
+    xmlSAX2StartElementNs(
+      context, localName, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes)
+    return
+  }
+  builder.takeNamedProjection()
+  if nbAttributes > 0, let filter = builder.attributeFilter, let attributes {
+    filter.withKept(attributes, count: Int(nbAttributes), defaulted: Int(nbDefaulted)) { count, defaulted, kept in
+      xmlSAX2StartElementNs(
+        context, localName, prefix, uri, nbNamespaces, namespaces, count, defaulted, kept)
+    }
+  } else {
+    xmlSAX2StartElementNs(
+      context, localName, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes)
+  }
   builder.elementStarted(ctxt, localName: localName, namespace: uri)
 }
 

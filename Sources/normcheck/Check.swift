@@ -211,7 +211,7 @@ extension Normcheck {
       // One input: the process ends after reporting it, so its tree is never freed.
       configuration.freesDocuments = inputs.count > 1
       let checker = Checker(configuration)
-      pendingIndexes.fulfil(checker.indexRequests)
+      pendingIndexes.fulfil(checker.indexRequests, keeping: checker.attributeProjection)
       var reports: [DocumentReport]
       let threads = jobs
       if let early {

@@ -163,13 +163,22 @@ public struct CompiledSchema: Sendable {
   }
 
   /// Every shared attribute index the schema's keys and lookups read, each once: what a host
-  /// may ask the parser to collect (``XMLCore/Document/init(contentsOfFile:limits:indexing:)``).
+  /// may ask the parser to collect (``XMLCore/Document/init(contentsOfFile:limits:indexing:keeping:)``).
   public var attributeIndexRequests: [AttributeIndexRequest] {
     var seen = Set<AttributeIndexRequest>()
     let requests =
       keys.keys.sorted().compactMap(indexRequest(forKey:)) + lookups.indices.compactMap(indexRequest(forLookup:))
       + distinctIndexes.map(\.request)
     return requests.filter { seen.insert($0).inserted }
+  }
+
+  /// The attributes of a checked document this schema can read (see ``AttributeUse``): what a
+  /// host may ask the parser to keep, leaving out the rest (``XMLCore/AttributeProjection``).
+  ///
+  /// Extension functions the host registers (``Options/functions``) must read no attribute of
+  /// the nodes they are given that an expression does not name.
+  public var attributesRead: AttributeProjection {
+    AttributeUse.projection(of: expressionsReadingTheDocument, namespaces: namespaces)
   }
 
   /// How many expressions have parts computed once per document.
