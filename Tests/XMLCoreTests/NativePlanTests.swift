@@ -57,6 +57,8 @@ struct NativePlanTests {
     "contains(@c, 'spi')", "contains(@ref, @c)", "starts-with(@nothing, '')", "@c = $v", "$v != @c",
     "normalize-space(@p:c) = 'dam'", "not(@ref = 'dam') and starts-with(@c, 'h')", "contains(@c, '')",
     "'dam' = @c", "string(@nothing) = ''", "@nothing != 'x'", "contains(@c, 'a&e;')",
+    "normalize-space(@n) = ''", "normalize-space(@c) != ''", "normalize-space(@nothing) = ''",
+    "normalize-space(@nothing) != ''",
   ]
 
   static let values = [
