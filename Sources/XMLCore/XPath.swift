@@ -637,6 +637,23 @@ public final class XPathContext {
     }
   }
 
+  /// The answer of the boolean `expression` at `node` when it is given in Swift (see
+  /// ``NativePlan``), without counting an operation; `nil` when libxml2 must evaluate it.
+  ///
+  /// For an evaluator's inner loop: it asks this of every test of a rule at a node, and when
+  /// each has an answer, charges them (``charge(_:)``) as ``evaluateBoolean(_:at:)`` would have.
+  @inline(__always)
+  public func nativeBoolean(_ expression: XPathExpression, at node: Node) -> Bool? {
+    guard answersNatively, expression.nativeShape != nil, node.pointer.pointee.type == XML_ELEMENT_NODE,
+      node.pointer.pointee.doc == document.pointer, let plan = nativePlan(for: expression)
+    else { return nil }
+    switch answer(plan, at: node.pointer) {
+    case .yes: return true
+    case .no: return false
+    case .unknown: return nil
+    }
+  }
+
   /// The native plan of `expression` and the element `node` points to, when the plan may
   /// answer there: `node` is an element of this context's document, the expression has a plan
   /// here, and the operation budget has room for the one operation an answer is charged (else

@@ -621,6 +621,16 @@ final class DocumentRun {
   ) {
     let pattern = schema.resolved.patterns[patternIndex]
     let plansByRule = schema.stepPlans[patternIndex]
+    // Rules made only of tests, none with a wide form: tried natively first (`passNatively`).
+    let natively: [[(firesWhen: Bool, slot: Int)]?] = plansByRule.map { plans in
+      guard !options.profile else { return nil }
+      var checks: [(firesWhen: Bool, slot: Int)] = []
+      for plan in plans {
+        guard case .check(let firesWhen, let slot) = plan, !schema.wideSlots[slot] else { return nil }
+        checks.append((firesWhen, slot))
+      }
+      return checks
+    }
     // Most firings repeat the rule before them: the set is asked only when the rule changes.
     var lastRule = -1
     for (node, ruleIndex) in firings {
@@ -634,9 +644,31 @@ final class DocumentRun {
             patternIndex: patternIndex, ruleIndex: ruleIndex, firstFinding: findings.count, document: target.sourceName)
         )
       }
+      if let checks = natively[ruleIndex], passNatively(checks, at: node, session: session) { continue }
       fire(ruleIndex, plans: plansByRule[ruleIndex], on: node, pattern: pattern, session: session)
       if truncated { return }
     }
+  }
+
+  /// Whether every test of `checks` is answered in Swift at `node` and none fires; the
+  /// operations are then charged as the tests' evaluation would have charged them. When not,
+  /// nothing is charged and the rule is fired the general way.
+  ///
+  /// Most nodes pass every test of their rule: this spares them the rule's general machinery
+  /// (the current node, variable bindings, compiled forms for wide subtrees, profiling).
+  @inline(__always)
+  private func passNatively(_ checks: [(firesWhen: Bool, slot: Int)], at node: Node, session: Session) -> Bool {
+    let context = session.context
+    // As `evaluateBoolean`, which counts a native answer only against a budget.
+    let limit = context.operationLimit
+    if limit != 0 && context.operationCount &+ UInt(checks.count) > limit { return false }
+    for check in checks {
+      guard let expression = try? session.compiled(slot: check.slot, of: schema),
+        let holds = context.nativeBoolean(expression, at: node), holds != check.firesWhen
+      else { return false }
+    }
+    if limit != 0 { context.charge(UInt(checks.count)) }
+    return true
   }
 
   /// Fires rule `ruleIndex` of `pattern` on `node`.
