@@ -86,7 +86,12 @@ enum AttributeScan {
   }()
 
   /// The offset of the `<` of the first start tag with more than `limit` `=` signs outside quotes.
-  static func scan<Unit: FixedWidthInteger>(_ u: UnsafeBufferPointer<Unit>, limit: Int) -> Int? {
+  ///
+  /// `progress` is told, about every `progressStride` units, an offset before which every tag
+  /// has been scanned (and found within the limit): a reader may take the units before it.
+  static func scan<Unit: FixedWidthInteger>(
+    _ u: UnsafeBufferPointer<Unit>, limit: Int, progressStride: Int = .max, progress: (Int) -> Void = { _ in }
+  ) -> Int? {
     let n = u.count
     let lt = Unit(UInt8(ascii: "<"))
     let gt = Unit(UInt8(ascii: ">"))
@@ -134,7 +139,12 @@ enum AttributeScan {
     }
 
     var i = 0
+    var reported = 0
     while i < n {
+      if i - reported >= progressStride {
+        progress(i)
+        reported = i
+      }
       // Character data: find the next '<'.
       i = seek(lt, from: i)
       guard i + 1 < n else { return nil }

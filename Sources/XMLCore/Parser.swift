@@ -62,12 +62,14 @@ enum Parser {
     if bytes.count == 0 {
       throw XMLError(kind: .syntax, message: "the input is empty; an XML document was expected", location: start)
     }
-    if let excess = bytes.withUnsafeBufferPointer({ AttributeScan.firstExcess(in: $0, limit: limits.maxAttributes) }) {
-      throw XMLError(
-        kind: .limit,
-        message:
-          "element <\(excess.name)> has more than \(limits.maxAttributes) attributes, the limit per element; the input was not parsed",
-        location: SourceLocation(file: sourceName, line: excess.line, column: excess.column))
+    // A large UTF-8 input with a helper thread is scanned while it is parsed, ahead of the parser
+    // (see `AttributeScanAhead`); any other input before.
+    let scansAhead =
+      helpers && bytes.count >= ParseArena.minimumInput && bytes.withUnsafeBufferPointer { Self.isUTF8($0) }
+    if !scansAhead,
+      let excess = bytes.withUnsafeBufferPointer({ AttributeScan.firstExcess(in: $0, limit: limits.maxAttributes) })
+    {
+      throw Self.tooManyAttributes(excess, limit: limits.maxAttributes, sourceName: sourceName)
     }
     guard let ctxt = xmlNewParserCtxt() else {
       throw XMLError(kind: .io, message: "out of memory creating a parser", location: start)
@@ -82,6 +84,7 @@ enum Parser {
       sourceName: sourceName, maxDepth: limits.maxDepth, maxEntityExpansion: limits.maxEntityExpansion,
       indexing: indexing, keeping: projection,
       indexingThread: indexingThread.applies(toInputOf: bytes.count, helpers: helpers))
+    builder.scanAheadLimit = scansAhead ? limits.maxAttributes : nil
     let sax = ctxt.pointee.sax!
     sax.pointee.serror = parserErrorHook
     sax.pointee.startElementNs = startElementHook
@@ -106,6 +109,11 @@ enum Parser {
         message:
           "the file changed, or could not be read, while it was parsed (is another process writing it?); check it again",
         location: start)
+    }
+    if let excess = builder.scanExcess {
+      // The parser's input ended before that start tag: what it reported is beside the point.
+      if let document { xmlFreeDoc(document) }
+      throw Self.tooManyAttributes(excess, limit: limits.maxAttributes, sourceName: sourceName)
     }
     let failed = builder.errors.contains { $0.level != .warning } || builder.limitError != nil
     guard let document, !failed, ctxt.pointee.wellFormed != 0 else {
@@ -141,6 +149,15 @@ enum Parser {
 }
 
 extension Parser {
+  /// The error for a start tag with more than `limit` attributes.
+  static func tooManyAttributes(_ excess: AttributeScan.Excess, limit: Int, sourceName: String) -> XMLError {
+    XMLError(
+      kind: .limit,
+      message:
+        "element <\(excess.name)> has more than \(limit) attributes, the limit per element; the input was not parsed",
+      location: SourceLocation(file: sourceName, line: excess.line, column: excess.column))
+  }
+
   /// Reads `bytes` into a tree through `ctxt`, whose SAX hooks report to `builder`.
   private static func read(
     _ bytes: InputBytes, into ctxt: xmlParserCtxtPtr, builder: TreeBuilder, url: String
@@ -159,10 +176,17 @@ extension Parser {
           xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), url, nil, options)
         }
       }
-      var cursor = InputCursor(next: buffer.baseAddress, remaining: buffer.count)
-      return withUnsafeMutablePointer(to: &cursor) { cursor in
+      var scan: AttributeScanAhead?
+      if let limit = builder.scanAheadLimit, case .bytes(let start) = AttributeScan.Layout(of: buffer) {
+        scan = AttributeScanAhead(buffer, start: start, limit: limit)
+      }
+      var cursor = InputCursor(next: buffer.baseAddress, remaining: buffer.count, scan: scan)
+      let document = withUnsafeMutablePointer(to: &cursor) { cursor in
         xmlCtxtReadIO(ctxt, inputReadHook, nil, cursor, url, nil, options)
       }
+      // The scan reads `buffer`: it ends before the buffer may go.
+      if let scan { builder.scanExcess = scan.finish() }
+      return document
     }
   }
 
@@ -287,6 +311,10 @@ final class TreeBuilder {
   /// The indexing thread's pipeline, started at the first element.
   private var pipeline: IndexingPipeline?
 
+  /// The attribute limit, when the input is scanned while it is parsed (``AttributeScanAhead``).
+  var scanAheadLimit: Int?
+  /// What that scan found: a start tag with too many attributes, before which the input ended.
+  var scanExcess: AttributeScan.Excess?
   /// What leaves out the attributes nothing will read (see ``AttributeProjection``), or `nil`
   /// while every attribute is kept: the parser's thread only.
   var attributeFilter: AttributeFilter?
@@ -596,17 +624,28 @@ final class TreeBuilder {
 private struct InputCursor {
   var next: UnsafePointer<UInt8>?
   var remaining: Int
+  /// The attribute scan running ahead, whose cleared bytes only are handed over; `nil` when
+  /// the input was scanned before the parse.
+  var scan: AttributeScanAhead?
+  /// Bytes handed over so far.
+  var offset = 0
 }
 
 /// libxml2's read callback over an ``InputCursor``: copies up to `length` bytes into `buffer`.
 private let inputReadHook: xmlInputReadCallback = { context, buffer, length in
   guard let context, let buffer, length > 0 else { return 0 }
   let cursor = context.assumingMemoryBound(to: InputCursor.self)
-  let count = min(Int(length), cursor.pointee.remaining)
+  var count = min(Int(length), cursor.pointee.remaining)
+  if let scan = cursor.pointee.scan, count > 0 {
+    // Nothing past what the scan has passed; the input ends before a tag it refused.
+    let offset = cursor.pointee.offset
+    count = min(count, scan.clearedBytes(beyond: offset) - offset)
+  }
   guard count > 0, let next = cursor.pointee.next else { return 0 }
   UnsafeMutableRawPointer(buffer).copyMemory(from: next, byteCount: count)
   cursor.pointee.next = next + count
   cursor.pointee.remaining -= count
+  cursor.pointee.offset += count
   return Int32(count)
 }
 
