@@ -20,9 +20,25 @@ public struct Node: Hashable {
   /// For namespace nodes (which libxml2 does not keep in the tree): prefix and URI.
   let namespaceBinding: NamespaceBinding?
 
-  struct NamespaceBinding: Hashable {
-    var prefix: String
-    var uri: String
+  /// A namespace node's prefix and URI, boxed: a `Node` stays three words (24 bytes) in the
+  /// arrays of many thousand nodes that rule contexts select, where namespace nodes are rare.
+  final class NamespaceBinding: Hashable, Sendable {
+    let prefix: String
+    let uri: String
+
+    init(prefix: String, uri: String) {
+      self.prefix = prefix
+      self.uri = uri
+    }
+
+    static func == (lhs: NamespaceBinding, rhs: NamespaceBinding) -> Bool {
+      lhs.prefix == rhs.prefix && lhs.uri == rhs.uri
+    }
+
+    func hash(into hasher: inout Hasher) {
+      hasher.combine(prefix)
+      hasher.combine(uri)
+    }
   }
 
   init(document: Document, pointer: xmlNodePtr, namespaceBinding: NamespaceBinding? = nil) {

@@ -478,9 +478,11 @@ final class DocumentRun {
     }
     defer { session.unbind(patternVariables) }
 
-    // Each rule context once; the first rule to claim a node handles it.
+    // Each rule context once; the first rule to claim a node handles it. A pattern of one rule
+    // fires on its context's nodes as selected (`only`), without a copy of that array.
     var claimed = Set<Node>()
     var firings: [(node: Node, rule: Int)] = []
+    var only: (nodes: [Node], rule: Int)?
     for (ruleIndex, rule) in pattern.rules.enumerated() where !budgetExhausted {
       let branches = schema.contextBranches[patternIndex][ruleIndex]
       let plans = schema.contextPlans[patternIndex][ruleIndex]
@@ -498,7 +500,7 @@ final class DocumentRun {
       }
       if pattern.rules.count == 1 {
         // One rule: its context's nodes are distinct already, no set needed.
-        firings = nodes.map { ($0, ruleIndex) }
+        only = (nodes, ruleIndex)
       } else {
         for node in nodes where claimed.insert(node).inserted {
           firings.append((node, ruleIndex))
@@ -510,6 +512,19 @@ final class DocumentRun {
       let ruleOf = Dictionary(firings.map { ($0.node, $0.rule) }, uniquingKeysWith: { first, _ in first })
       firings = order.map { ($0, ruleOf[$0]!) }
     }
+    if let only {
+      fire(
+        only.nodes.lazy.map { (node: $0, rule: only.rule) }, patternIndex: patternIndex, target: target,
+        session: session, patternValues: patternValues)
+    } else {
+      fire(firings, patternIndex: patternIndex, target: target, session: session, patternValues: patternValues)
+    }
+  }
+
+  /// Fires `firings`, in slices on other threads when there are enough of them.
+  private func fire<Firings: RandomAccessCollection<(node: Node, rule: Int)>>(
+    _ firings: Firings, patternIndex: Int, target: Document, session: Session, patternValues: [(String, XPathValue)]
+  ) where Firings.Index == Int {
     let slices = min(options.threads, firings.count / max(1, options.minimumNodesPerThread))
     if slices > 1, !budgetExhausted,
       fireInParallel(firings, slices: slices, patternIndex: patternIndex, target: target, patternValues: patternValues)
@@ -530,10 +545,10 @@ final class DocumentRun {
   /// Returns false, having changed nothing, when a slice was cut short by the findings limit
   /// or the operation budget, or when the slices together exceed either: the caller then
   /// fires the pattern sequentially, so that the result never depends on scheduling.
-  private func fireInParallel(
-    _ firings: [(node: Node, rule: Int)], slices: Int, patternIndex: Int, target: Document,
+  private func fireInParallel<Firings: RandomAccessCollection<(node: Node, rule: Int)>>(
+    _ firings: Firings, slices: Int, patternIndex: Int, target: Document,
     patternValues: [(String, XPathValue)]
-  ) -> Bool {
+  ) -> Bool where Firings.Index == Int {
     let context = session(for: target).context
     var remainingOperations: UInt = 0
     if options.operationLimit > 0 {
@@ -552,7 +567,7 @@ final class DocumentRun {
       helpers.append(helper)
     }
     let documents = contexts.values.flatMap { $0.environment.documents.values }
-    let bounds = (0...slices).map { $0 * firings.count / slices }
+    let bounds = (0...slices).map { firings.startIndex + $0 * firings.count / slices }
     let limit = remainingOperations
     let work = UncheckedSendable(
       (helpers: helpers, firings: firings, documents: documents, values: patternValues, target: target))
@@ -595,7 +610,7 @@ final class DocumentRun {
 
   /// On a helper: fires one slice of a pattern with the pattern's lets bound as in the main run.
   private func fireSlice(
-    _ firings: ArraySlice<(node: Node, rule: Int)>, patternIndex: Int, target: Document,
+    _ firings: some Collection<(node: Node, rule: Int)>, patternIndex: Int, target: Document,
     patternValues: [(String, XPathValue)], operationLimit: UInt, documents: [Document]
   ) {
     findings = []
@@ -611,7 +626,9 @@ final class DocumentRun {
     let bound = patternValues.map { session.bind($0.0, $0.1) }
     defer { session.unbind(bound) }
     let view = session.context.document
-    fire(firings.map { ($0.node.through(view), $0.rule) }, patternIndex: patternIndex, target: target, session: session)
+    fire(
+      firings.lazy.map { (node: $0.node.through(view), rule: $0.rule) }, patternIndex: patternIndex, target: target,
+      session: session)
     sliceOperations = session.context.operationCount
   }
 
