@@ -22,9 +22,10 @@ final class AttributeScanAhead: @unchecked Sendable {
   /// The start tag with too many attributes, if any; written before ``over`` is set.
   private var excess: AttributeScan.Excess?
 
-  /// Starts scanning the `buffer` (UTF-8, whose scan begins at `start`, after a byte-order mark)
-  /// for start tags with more than `limit` attributes. `buffer` must stay valid until
-  /// ``finish()`` has returned.
+  /// Starts scanning `buffer` for start tags with more than `limit` attributes.
+  ///
+  /// `buffer` is UTF-8, whose scan begins at `start` (after a byte-order mark); it must stay
+  /// valid until ``finish()`` has returned.
   init(_ buffer: UnsafeBufferPointer<UInt8>, start: Int, limit: Int) {
     let input = UncheckedBuffer(buffer: buffer)
     let thread = Thread { [self] in

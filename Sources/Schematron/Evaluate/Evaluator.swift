@@ -667,9 +667,10 @@ final class DocumentRun {
     }
   }
 
-  /// Whether every test of `checks` is answered in Swift at `node` and none fires; the
-  /// operations are then charged as the tests' evaluation would have charged them. When not,
-  /// nothing is charged and the rule is fired the general way.
+  /// Whether every test of `checks` is answered in Swift at `node` and none fires.
+  ///
+  /// The operations are then charged as the tests' evaluation would have charged them. When
+  /// not, nothing is charged and the rule is fired the general way.
   ///
   /// Most nodes pass every test of their rule: this spares them the rule's general machinery
   /// (the current node, variable bindings, compiled forms for wide subtrees, profiling).
