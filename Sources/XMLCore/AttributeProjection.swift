@@ -136,7 +136,7 @@ final class AttributeFilter {
     for index in 0..<count {
       let entry = attributes + index * 5
       guard let name = entry[0], keeps(name, entry[2]) else { continue }
-      (kept + keptCount * 5).update(from: entry, count: 5)
+      (kept + keptCount * 5).initialize(from: entry, count: 5)
       keptCount += 1
       // Defaulted attributes come last, and keep their order.
       if index >= count - defaulted { keptDefaulted += 1 }

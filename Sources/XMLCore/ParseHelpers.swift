@@ -2,14 +2,16 @@ import Foundation
 import Synchronization
 
 /// The process-wide budget of a large parse's helper threads: the arena's page populator
-/// (``ParseArena``) and the indexing thread (``IndexingPipeline``).
+/// (``ParseArena``), the indexing thread (``IndexingPipeline``) and the attribute pre-scan
+/// (``AttributeScanAhead``, which runs for the parse's first tenth or so).
 ///
 /// Each helper is worth having only on a core the parses leave idle. One large document checked
 /// alone has one; a batch with `--jobs` equal to the cores, or `normcheck serve` under load,
 /// has none, and two more threads for every large parse at once would only compete with the
 /// parsers. So at most half the cores' worth of large parses (at least one) get helpers at a
 /// time; the others run as before helpers existed: an arena without a populator, indexes built
-/// on the parser's thread. Helper threads are then at most as many as the cores.
+/// on the parser's thread, the pre-scan before the parse. The two long-lived helpers are then
+/// at most as many as the cores.
 final class ParseHelpers: Sendable {
   /// The budget every parse draws on.
   static let shared = ParseHelpers(capacity: max(1, ProcessInfo.processInfo.activeProcessorCount / 2))

@@ -171,14 +171,22 @@ extension Parser {
       // so libxml2 keeps a window of a few kilobytes, and `startTagPosition` reads positions
       // from the input as given. Other encodings are read whole, as before: positions come
       // from libxml2's converted buffer (see `startTagPosition`).
-      guard Self.isUTF8(buffer) else {
+      let utf8 = Self.isUTF8(buffer)
+      var scan: AttributeScanAhead?
+      if let limit = builder.scanAheadLimit {
+        if utf8, case .bytes(let start) = AttributeScan.Layout(of: buffer) {
+          scan = AttributeScanAhead(buffer, start: start, limit: limit)
+        } else if let excess = AttributeScan.firstExcess(in: buffer, limit: limit) {
+          // The bytes are no longer what `parse` looked at (a mapped file rewritten meanwhile,
+          // which is reported after the parse): scanned here, as any other input, first.
+          builder.scanExcess = excess
+          return nil
+        }
+      }
+      guard utf8 else {
         return buffer.withMemoryRebound(to: CChar.self) { chars in
           xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), url, nil, options)
         }
-      }
-      var scan: AttributeScanAhead?
-      if let limit = builder.scanAheadLimit, case .bytes(let start) = AttributeScan.Layout(of: buffer) {
-        scan = AttributeScanAhead(buffer, start: start, limit: limit)
       }
       var cursor = InputCursor(next: buffer.baseAddress, remaining: buffer.count, scan: scan)
       let document = withUnsafeMutablePointer(to: &cursor) { cursor in
@@ -360,8 +368,32 @@ final class TreeBuilder {
   func takeNamedProjection() {
     guard let pending = projectionPending, pending.isNamed else { return }
     projectionPending = nil
-    if let (requests, projection) = pending.namedRequests() {
+    if !projectionRefused, let (requests, projection) = pending.namedRequests() {
       attributeFilter = Self.filter(projection, indexing: requests)
+    }
+  }
+
+  /// Set at the first element when the document's internal subset declares entities or
+  /// attribute lists: every attribute is then kept.
+  ///
+  /// Building an attribute node is where libxml2 fills in the text of an entity its value
+  /// refers to (a later reference in content would stand for nothing if that attribute were
+  /// left out) and registers a DTD-declared ID (a duplicate is an error); the internal subset
+  /// is complete before the first start tag.
+  private(set) var projectionRefused = false
+  private var elementSeen = false
+
+  /// Refuses the projection at the first element of a document whose DTD could make leaving
+  /// out an attribute change the tree or the errors (see ``projectionRefused``).
+  @inline(__always)
+  func checkSubsetBeforeFirstElement(_ ctxt: xmlParserCtxtPtr) {
+    guard !elementSeen else { return }
+    elementSeen = true
+    if let subset = ctxt.pointee.myDoc?.pointee.intSubset,
+      subset.pointee.entities != nil || subset.pointee.attributes != nil
+    {
+      projectionRefused = true
+      attributeFilter = nil
     }
   }
 
@@ -661,6 +693,7 @@ private let startElementHook: startElementNsSAX2Func = {
       context, localName, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes)
     return
   }
+  builder.checkSubsetBeforeFirstElement(ctxt)
   builder.takeNamedProjection()
   if nbAttributes > 0, let filter = builder.attributeFilter, let attributes {
     filter.withKept(attributes, count: Int(nbAttributes), defaulted: Int(nbDefaulted)) { count, defaulted, kept in

@@ -20,7 +20,7 @@ struct AttributeProjectionTests {
       body += " extra\(index % 400)=\"e\">text \(index)</f>\n"
     }
     return """
-      <!DOCTYPE r [<!ATTLIST f dflt CDATA "d">]>
+      <!DOCTYPE r>
       <r xmlns="urn:a" xmlns:b="urn:b" xmlns:c="urn:c" kind="root">
       \(body)</r>
       """
@@ -130,6 +130,34 @@ struct AttributeProjectionTests {
     for (index, line) in meanwhile.enumerated() {
       if line == expected[index] && line != full[index] { projecting = true }
       #expect(line == (projecting ? expected[index] : full[index]), "\(index)")
+    }
+  }
+
+  /// A document whose DTD declares entities or attribute lists keeps every attribute: building
+  /// an attribute fills in the text of the entities its value refers to, and registers a
+  /// DTD-declared ID (a duplicate is an error), whether or not a reader wants the attribute.
+  @Test func aDocumentTypeWithEntitiesOrAttributeListsKeepsEveryAttribute() throws {
+    let onlyID = AttributeProjection(keeping: [Self.test("id")])
+    func parse(_ xml: String, pending: Bool) throws -> Document {
+      guard pending else {
+        return try Document(bytes: Array(xml.utf8), sourceName: "t.xml", keeping: onlyID)
+      }
+      let requests = PendingIndexRequests()
+      requests.fulfil([], keeping: onlyID)
+      return try Document(bytes: Array(xml.utf8), sourceName: "t.xml", pendingIndexing: requests)
+    }
+    let entity = "<!DOCTYPE r [<!ENTITY org \"ACME\">]><r><c note=\"&org;\" id=\"1\"/><n>&org;</n></r>"
+    let ids = "<!DOCTYPE r [<!ATTLIST f ref ID #IMPLIED>]><r><f ref=\"a\"/><f ref=\"a\"/></r>"
+    #expect(throws: XMLError.self) { try Document(string: ids) }
+    for pending in [false, true] {
+      let document = try parse(entity, pending: pending)
+      let context = XPathContext(document: document)
+      #expect(try context.evaluate("string(/r/n)").stringValue == "ACME")
+      #expect(try context.evaluate("string(/r/c/@note)").stringValue == "ACME")
+      #expect(throws: XMLError.self) { try parse(ids, pending: pending) }
+      // Without such declarations, the same document is projected.
+      let plain = try parse("<!DOCTYPE r><r><c note=\"x\" id=\"1\"/></r>", pending: pending)
+      #expect(try XPathContext(document: plain).evaluate("count(//@note)").numberValue == 0)
     }
   }
 

@@ -177,9 +177,7 @@ public struct CompiledSchema: Sendable {
   ///
   /// Extension functions the host registers (``Options/functions``) must read no attribute of
   /// the nodes they are given that an expression does not name.
-  public var attributesRead: AttributeProjection {
-    AttributeUse.projection(of: expressionsReadingTheDocument, namespaces: namespaces)
-  }
+  public private(set) var attributesRead: AttributeProjection
 
   /// How many expressions have parts computed once per document.
   public var hoistedExpressionCount: Int { invariants.count }
@@ -404,6 +402,9 @@ public struct CompiledSchema: Sendable {
     self.wide = wide
     self.wideInvariants = wideInvariants
     self.wideSlots = sources.map { wide[$0] != nil || wideInvariants[$0] != nil }
+    self.attributesRead = .all
+    // Once per compiled schema: a service builds a checker per request.
+    self.attributesRead = AttributeUse.projection(of: expressionsReadingTheDocument, namespaces: self.namespaces)
   }
 }
 

@@ -403,6 +403,9 @@ final class DocumentRun {
       }
     }
     for (patternIndex, pattern) in schema.resolved.patterns.enumerated() {
+      // `current()` is empty outside a rule, whichever node was fired last (and whether
+      // it was passed natively, see `passNatively`).
+      main.environment.currentNode = nil
       if let documentsExpression = pattern.documents {
         for target in otherDocuments(documentsExpression, pattern: pattern, session: main) {
           run(patternIndex, on: target)
@@ -464,7 +467,8 @@ final class DocumentRun {
     let pattern = schema.resolved.patterns[patternIndex]
     let session = session(for: target)
     let context = session.context
-    // Pattern lets, evaluated at the root.
+    // Pattern lets, evaluated at the root (`current()` empty there, as for `@documents`).
+    session.environment.currentNode = nil
     var patternVariables: [Session.Saved] = []
     var patternValues: [(String, XPathValue)] = []
     for binding in pattern.lets {
