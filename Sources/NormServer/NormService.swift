@@ -1,5 +1,6 @@
 import Foundation
 import NormKit
+import XMLCore
 
 /// What the HTTP routes stand on: the built-in material, the packs loaded at start, the limiter.
 ///
@@ -11,6 +12,8 @@ public final class NormService: Sendable {
   public let environment: NormEnvironment
   /// The packs loaded at start, in their default phase.
   public let packs: [RulePack]
+  /// The declaration XSD when the service validates against it, compiled once at start.
+  let declarationSchema: XMLSchema?
   /// Bounds concurrent checks and admitted requests.
   public let limiter: CheckLimiter
   /// The phases a request may ask for: `#ALL`, `#DEFAULT` and those the packs declare.
@@ -25,6 +28,7 @@ public final class NormService: Sendable {
     do {
       environment = try NormEnvironment.builtin()
       packs = try environment.packs(configuration.packs)
+      declarationSchema = configuration.validateSchema ? try environment.declarationSchema : nil
     } catch let error as NormKitError {
       throw ServeError(error.description)
     } catch {
@@ -67,7 +71,7 @@ public final class NormService: Sendable {
     -> (text: String, fails: Bool, findings: Int)
   {
     var checkConfiguration = CheckConfiguration(
-      packs: selected, schema: configuration.validateSchema ? environment.declarationSchema : nil, asOf: asOf,
+      packs: selected, schema: declarationSchema, asOf: asOf,
       maxFindings: configuration.maxFindings, operationLimit: configuration.operationLimit,
       wantSVRL: format == .svrl)
     checkConfiguration.limits.maxInputBytes = configuration.maxBodyBytes

@@ -14,7 +14,10 @@ public final class XPathExpression {
   /// What of the expression is answered without libxml2 (see ``NativePlan``); `nil`: nothing.
   let nativeShape: NativeShape?
   /// The shape resolved in the context that last evaluated the expression (by its serial).
-  var nativePlan: (context: Int, plan: NativePlan)?
+  ///
+  /// Read at every native answer; an expression is used by one thread at a time and this is
+  /// never accessed while another access is in progress, so it is not checked dynamically.
+  @exclusivity(unchecked) var nativePlan: (context: Int, plan: NativePlan)?
 
   /// Compiles `source`.
   ///
@@ -109,7 +112,7 @@ public final class XPathContext {
   /// membership test) are answered without libxml2's evaluation, with the same results.
   ///
   /// Default true; false has libxml2 evaluate every expression, for comparisons.
-  public var answersNatively = true
+  @exclusivity(unchecked) public var answersNatively = true
   private var functions: [QualifiedName: XPathFunction] = [:]
   /// Lookups answered from attribute indexes (``register(indexedLookup:_:)``).
   fileprivate var indexedLookups: [QualifiedName: (String) throws -> AttributeIndex?] = [:]

@@ -40,6 +40,7 @@ extension Normcheck {
   /// `normcheck check`: validate declarations against the XSD and the rule packs.
   struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "check",
       abstract: "Check declarations: XSD validation, then the rule packs.",
       discussion: """
         PATH may be a file, a directory (searched recursively for *.xml) or - for standard input.
@@ -188,9 +189,11 @@ extension Normcheck {
       }
       let environment: NormEnvironment
       let packs: [RulePack]
+      let schema: XMLSchema?
       do {
         environment = try NormEnvironment.builtin()
         packs = try environment.packs(pack, phase: phase)
+        schema = noXsd ? nil : try environment.declarationSchema
       } catch let error as NormKitError {
         throw ConfigurationError(error.description)
       }
@@ -204,7 +207,7 @@ extension Normcheck {
         throw ConfigurationError(error.description)
       }
       var configuration = CheckConfiguration(
-        packs: packs, schema: noXsd ? nil : environment.declarationSchema, asOf: asOf, limits: limits,
+        packs: packs, schema: schema, asOf: asOf, limits: limits,
         maxFindings: maxFindings, operationLimit: maxEvalOps, wantSVRL: format == .svrl)
       configuration.profile = profile
       if inputs.isEmpty { throw ConfigurationError("no *.xml files found in \(paths.joined(separator: ", "))") }

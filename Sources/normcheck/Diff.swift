@@ -6,6 +6,7 @@ extension Normcheck {
   /// `normcheck diff OLD NEW`: what changed between two cycles.
   struct Diff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "diff",
       abstract: "Compare two cycles: findings introduced, resolved and persisting, per state and per norm.",
       discussion: """
         OLD and NEW are files or directories; declarations are paired by state code (or file name).

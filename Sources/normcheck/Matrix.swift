@@ -6,6 +6,7 @@ extension Normcheck {
   /// `normcheck matrix`: states × norms (or rules) compliance matrix.
   struct Matrix: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "matrix",
       abstract: "A compliance matrix: states × norms (or × rules), each cell pass, fail, waived or n/a, with totals.")
 
     enum Format: String, CaseIterable, ExpressibleByArgument {

@@ -7,6 +7,7 @@ extension Normcheck {
   /// `normcheck rules`: list packs and their rules.
   struct Rules: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "rules",
       abstract: "List the packs and their rules (id, severity, norms cited).")
 
     @OptionGroup var packs: PackOptions
@@ -35,6 +36,7 @@ extension Normcheck {
   /// `normcheck explain RULE-ID`: what a rule checks, why, and how to fix a finding.
   struct Explain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "explain",
       abstract: "Explain a rule: what it checks and why, the norms and their citations, how to fix, an example.")
 
     @Argument(help: "The rule id, e.g. UN-001 (case-insensitive).")
@@ -62,6 +64,7 @@ extension Normcheck {
   /// `normcheck norms`: the norm catalog.
   struct Norms: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "norms",
       abstract: "Print the norm catalog: ids, citations, status, paraphrases.")
 
     @Argument(help: "Only these norm ids (default: all).")

@@ -36,9 +36,11 @@ struct RunOptions: ParsableArguments {
     let environment: NormEnvironment
     let loaded: [RulePack]
     let waiverSet: WaiverSet?
+    let schema: XMLSchema?
     do {
       environment = try NormEnvironment.builtin()
       loaded = try environment.packs(packs.pack, phase: phase)
+      schema = noXsd ? nil : try environment.declarationSchema
       waiverSet = try waivers.map { try WaiverSet(contentsOfFile: $0, schema: environment.waiversSchema()) }
     } catch let error as NormKitError {
       throw ConfigurationError(error.description)
@@ -46,7 +48,7 @@ struct RunOptions: ParsableArguments {
     let inputs = CheckInput.expand(paths)
     if inputs.isEmpty { throw ConfigurationError("no *.xml files found in \(paths.joined(separator: ", "))") }
     let configuration = CheckConfiguration(
-      packs: loaded, schema: noXsd ? nil : environment.declarationSchema, asOf: asOf)
+      packs: loaded, schema: schema, asOf: asOf)
     let showProgress = isatty(2) == 1 && inputs.count > 1
     var reports = await Checker(configuration).check(inputs, jobs: jobs) { done, total in
       if showProgress {

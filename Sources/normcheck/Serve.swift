@@ -8,6 +8,7 @@ extension Normcheck {
   /// `normcheck serve`: the HTTP API and the upload page (see the README's section on it).
   struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "serve",
       abstract: "Serve the checks over HTTP: a JSON/SARIF/SVRL/HTML API and an upload page for officials.",
       discussion: """
         Binds 127.0.0.1 unless --host says otherwise. Logs one JSON object per line on stderr.

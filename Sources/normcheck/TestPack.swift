@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NormKit
+import XMLCore
 
 extension Normcheck {
   /// `normcheck test-pack PATH`: run a pack's examples and lint it.
@@ -20,7 +21,13 @@ extension Normcheck {
       var options = PackOptions()
       options.pack = packs
       let (environment, loaded) = try options.load()
-      let runner = PackExampleRunner(schema: noXsd ? nil : environment.declarationSchema, catalog: environment.catalog)
+      let schema: XMLSchema?
+      do {
+        schema = noXsd ? nil : try environment.declarationSchema
+      } catch let error as NormKitError {
+        throw ConfigurationError(error.description)
+      }
+      let runner = PackExampleRunner(schema: schema, catalog: environment.catalog)
       var failed = false
       for pack in loaded {
         var examples: URL? = nil

@@ -93,6 +93,12 @@ struct CatalogTests {
     }
   }
 
+  @Test func embeddedContentHashMatchesTheFiles() {
+    // The generator computes the hash that names the materialized directory; a hand edit of
+    // the generated file, or a generator whose hash drifts from FNV1a, would reuse a stale copy.
+    #expect(BuiltinRules.computedContentHash() == EmbeddedRules.contentHash)
+  }
+
   @Test func builtinRulesMaterializeAndLoad() throws {
     let environment = try NormEnvironment.builtin()
     #expect(

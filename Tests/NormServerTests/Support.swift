@@ -36,7 +36,8 @@ enum TestServer {
   /// The findings' rule ids that NormKit itself reports for a sample with the built-in packs: what the API must return.
   static func expectedRuleIDs(_ name: String) throws -> [String] {
     let environment = try NormEnvironment.builtin()
-    let checker = Checker(CheckConfiguration(packs: try environment.packs([]), schema: environment.declarationSchema))
+    let checker = Checker(
+      CheckConfiguration(packs: try environment.packs([]), schema: try environment.declarationSchema))
     return checker.check(.file(Fixtures.path("Samples/\(name)"))).findings.map(\.ruleID)
   }
 

@@ -10,8 +10,11 @@ public struct NormEnvironment: Sendable {
   public let catalog: NormCatalog
   /// The category vocabulary.
   public let categories: CategoryVocabulary
-  /// The declaration XSD.
-  public let declarationSchema: XMLSchema
+  /// The declaration XSD, compiled on first use (a run with `--no-xsd` never compiles it).
+  public var declarationSchema: XMLSchema {
+    get throws { try schema.value() }
+  }
+  private let schema: LazySchema
 
   /// Loads the built-in material.
   public static func builtin() throws -> NormEnvironment {
@@ -25,14 +28,9 @@ public struct NormEnvironment: Sendable {
     }
     let catalog = try NormCatalog(document: document("catalog/norms.xml"))
     let categories = try CategoryVocabulary(document: document("vocabularies/facility-categories.xml"))
-    let schema: XMLSchema
-    do {
-      schema = try XMLSchema(contentsOfFile: directory.appendingPathComponent("schema/declaration.xsd").path)
-    } catch {
-      throw NormKitError.builtinRules("cannot load the declaration schema: \(error)")
-    }
     return NormEnvironment(
-      rulesDirectory: directory, catalog: catalog, categories: categories, declarationSchema: schema)
+      rulesDirectory: directory, catalog: catalog, categories: categories,
+      schema: LazySchema(path: directory.appendingPathComponent("schema/declaration.xsd").path))
   }
 
   /// The schema of waivers files.
@@ -69,5 +67,28 @@ public struct NormEnvironment: Sendable {
       }
       return try RulePack.load(path: name, phase: phase, vocabularies: vocabularies)
     }
+  }
+}
+
+/// The declaration XSD, compiled once on first use and shared by every copy of the environment.
+private final class LazySchema: @unchecked Sendable {
+  private let path: String
+  private let lock = NSLock()
+  private var loaded: Result<XMLSchema, NormKitError>?
+
+  init(path: String) { self.path = path }
+
+  func value() throws -> XMLSchema {
+    lock.lock()
+    defer { lock.unlock() }
+    if let loaded { return try loaded.get() }
+    let result: Result<XMLSchema, NormKitError>
+    do {
+      result = .success(try XMLSchema(contentsOfFile: path))
+    } catch {
+      result = .failure(.builtinRules("cannot load the declaration schema: \(error)"))
+    }
+    loaded = result
+    return try result.get()
   }
 }

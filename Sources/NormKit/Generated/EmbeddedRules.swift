@@ -3,6 +3,9 @@
 
 /// The files of `Rules/`, by path relative to it, as compiled into the binary.
 enum EmbeddedRules {
+  /// FNV-1a of every name and text, in name order: names the materialized directory.
+  static let contentHash = "fba98f06eb1b0bd1"
+
   static let files: [String: String] = [
     "README.md": #"""
 # Rules

@@ -16,14 +16,20 @@ public enum BuiltinRules {
   }
 
   /// A hash of the embedded content, which names the materialized directory.
-  static let contentHash: String = {
+  ///
+  /// Computed when the files are embedded (`Scripts/embed-rules.py`), not at every start;
+  /// `computedContentHash` recomputes it, and a test holds the two equal.
+  static var contentHash: String { EmbeddedRules.contentHash }
+
+  /// FNV-1a of every embedded name and text, in name order.
+  static func computedContentHash() -> String {
     var hasher = FNV1a()
     for (name, text) in EmbeddedRules.files.sorted(by: { $0.key < $1.key }) {
       hasher.combine(name)
       hasher.combine(text)
     }
     return hasher.hex
-  }()
+  }
 
   private static let materialized: Result<URL, Error> = Result {
     let fm = FileManager.default

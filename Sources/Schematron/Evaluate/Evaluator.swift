@@ -642,22 +642,30 @@ final class DocumentRun {
   ) {
     let pattern = schema.resolved.patterns[patternIndex]
     let plansByRule = schema.stepPlans[patternIndex]
-    // Rules made only of tests, none with a wide form: tried natively first (`passNatively`).
-    let natively: [[(firesWhen: Bool, slot: Int)]?] = plansByRule.map { plans in
+    // Rules made only of tests, none with a wide form: tried natively first (`passNatively`),
+    // with their expressions looked up here once rather than at every node. A test that does
+    // not compile leaves its rule to the general way, which reports the error.
+    let natively: [[(firesWhen: Bool, expression: XPathExpression)]?] = plansByRule.map { plans in
       guard !options.profile else { return nil }
-      var checks: [(firesWhen: Bool, slot: Int)] = []
+      var checks: [(firesWhen: Bool, expression: XPathExpression)] = []
       for plan in plans {
-        guard case .check(let firesWhen, let slot) = plan, !schema.wideSlots[slot] else { return nil }
-        checks.append((firesWhen, slot))
+        guard case .check(let firesWhen, let slot) = plan, !schema.wideSlots[slot],
+          let expression = try? session.compiled(slot: slot, of: schema)
+        else { return nil }
+        checks.append((firesWhen, expression))
       }
       return checks
     }
-    // Most firings repeat the rule before them: the set is asked only when the rule changes.
+    // Most firings repeat the rule before them: the set is asked, and the rule's native tests
+    // looked up, only when the rule changes.
     var lastRule = -1
+    var checks: [(firesWhen: Bool, expression: XPathExpression)]?
+    let context = session.context
     for (node, ruleIndex) in firings {
       if ruleIndex != lastRule {
         appliedRules.insert(ValidationResult.RuleReference(pattern: patternIndex, rule: ruleIndex))
         lastRule = ruleIndex
+        checks = natively[ruleIndex]
       }
       if options.recordFiredRules {
         firedRules.append(
@@ -665,7 +673,7 @@ final class DocumentRun {
             patternIndex: patternIndex, ruleIndex: ruleIndex, firstFinding: findings.count, document: target.sourceName)
         )
       }
-      if let checks = natively[ruleIndex], passNatively(checks, at: node, session: session) { continue }
+      if let checks, passNatively(checks, at: node, context: context) { continue }
       fire(ruleIndex, plans: plansByRule[ruleIndex], on: node, pattern: pattern, session: session)
       if truncated { return }
     }
@@ -679,14 +687,14 @@ final class DocumentRun {
   /// Most nodes pass every test of their rule: this spares them the rule's general machinery
   /// (the current node, variable bindings, compiled forms for wide subtrees, profiling).
   @inline(__always)
-  private func passNatively(_ checks: [(firesWhen: Bool, slot: Int)], at node: Node, session: Session) -> Bool {
-    let context = session.context
+  private func passNatively(
+    _ checks: [(firesWhen: Bool, expression: XPathExpression)], at node: Node, context: XPathContext
+  ) -> Bool {
     // As `evaluateBoolean`, which counts a native answer only against a budget.
     let limit = context.operationLimit
     if limit != 0 && context.operationCount &+ UInt(checks.count) > limit { return false }
     for check in checks {
-      guard let expression = try? session.compiled(slot: check.slot, of: schema),
-        let holds = context.nativeBoolean(expression, at: node), holds != check.firesWhen
+      guard let holds = context.nativeBoolean(check.expression, at: node), holds != check.firesWhen
       else { return false }
     }
     if limit != 0 { context.charge(UInt(checks.count)) }
