@@ -67,55 +67,26 @@ private let xmlNamespace = "http://www.w3.org/XML/1998/namespace"
 /// for a name is remembered by its pointers; the strings are compared once per distinct name.
 final class AttributeFilter {
   let projection: AttributeProjection
-  /// Remembered answers: open addressing on the pointers, `slots` entries.
-  private var names: UnsafeMutablePointer<UnsafePointer<xmlChar>?>
-  private var uris: UnsafeMutablePointer<UnsafePointer<xmlChar>?>
-  private var answers: UnsafeMutablePointer<Bool>
-  private static let slots = 512
-  /// Entries used; beyond half the slots, names are compared without being remembered (names
-  /// that are not interned would otherwise fill the table).
-  private var used = 0
+  /// Remembered answers, by the pointers of the name and of the namespace URI.
+  private let verdicts = NameVerdicts(slots: 1024)
   /// The attributes handed on: five pointers each, as libxml2 lays them out.
   private var kept: UnsafeMutablePointer<UnsafePointer<xmlChar>?>
   private var keptCapacity = 0
 
   init(_ projection: AttributeProjection) {
     self.projection = projection
-    names = .allocate(capacity: Self.slots)
-    names.initialize(repeating: nil, count: Self.slots)
-    uris = .allocate(capacity: Self.slots)
-    uris.initialize(repeating: nil, count: Self.slots)
-    answers = .allocate(capacity: Self.slots)
-    answers.initialize(repeating: false, count: Self.slots)
     keptCapacity = 16 * 5
     kept = .allocate(capacity: keptCapacity)
   }
 
-  deinit {
-    names.deallocate()
-    uris.deallocate()
-    answers.deallocate()
-    kept.deallocate()
-  }
+  deinit { kept.deallocate() }
 
   /// Whether the attribute named `name` in namespace `uri` is kept.
   @inline(__always)
   private func keeps(_ name: UnsafePointer<xmlChar>, _ uri: UnsafePointer<xmlChar>?) -> Bool {
-    let hash = (UInt(bitPattern: name) >> 4) &+ (UInt(bitPattern: uri) >> 3) &* 31
-    var slot = Int(hash % UInt(Self.slots))
-    while let known = names[slot] {
-      if known == name && uris[slot] == uri { return answers[slot] }
-      slot = (slot + 1) % Self.slots
+    verdicts.verdict(name, uri) { name, uri in
+      projection.keeps(localName: name.map { String(cString: $0) } ?? "", namespace: uri.map { String(cString: $0) })
     }
-    let answer = projection.keeps(
-      localName: String(cString: name), namespace: uri.map { String(cString: $0) })
-    if used < Self.slots / 2 {
-      names[slot] = name
-      uris[slot] = uri
-      answers[slot] = answer
-      used += 1
-    }
-    return answer
   }
 
   /// Calls `body` with the attributes kept of the `count` (the last `defaulted` of them

@@ -164,46 +164,53 @@ final class ElementIndex {
   }
 }
 
-/// A name test that remembers its verdicts by the name's and namespace URI's pointers.
+/// A name test that remembers its verdicts by the name's and namespace URI's pointers
+/// (``NameVerdicts``), for walks that ask it at many nodes of one tree.
 ///
-/// A parsed document's names are interned and its namespace URIs shared by every element in
-/// scope of a declaration, so that a walk over many nodes compares their strings once per
-/// distinct pair and pointers after that. The same pointers always spell the same strings
-/// while the tree stands, so a remembered verdict is the verdict the strings would give.
+/// Copies share what they remember.
 struct NameMatcher {
   let test: ElementPath.Test
-  private var known: [(name: UnsafePointer<xmlChar>?, href: UnsafePointer<xmlChar>?, passes: Bool)] = []
-  /// Misses since the memory filled up; past a bound it is no longer searched.
-  private var missesWhenFull = 0
+  private let verdicts = NameVerdicts(slots: 64)
 
   init(_ test: ElementPath.Test) { self.test = test }
 
   /// Whether a node named `name` in `namespace` (`nil`: none) passes the test.
   @inline(__always)
-  mutating func matches(name: UnsafePointer<xmlChar>?, namespace ns: xmlNsPtr?) -> Bool {
+  func matches(name: UnsafePointer<xmlChar>?, namespace ns: xmlNsPtr?) -> Bool {
     if test.anyNamespace { return true }
-    let href = ns.flatMap { UnsafePointer($0.pointee.href) }
-    // Bounded: where pointers keep changing (every element declaring its namespace again, names
-    // not interned), the strings are compared, without searching the memory first.
-    if missesWhenFull > 64 { return test.matches(name: name, namespace: ns) }
-    for entry in known where entry.name == name && entry.href == href { return entry.passes }
-    let passes = test.matches(name: name, namespace: ns)
-    if known.count < 32 { known.append((name, href, passes)) } else { missesWhenFull += 1 }
-    return passes
+    return verdicts.verdict(name, ns.flatMap { UnsafePointer($0.pointee.href) }) { name, href in
+      test.matches(name: name, href: href)
+    }
   }
 
   /// Whether `node` is an element that passes the test.
   @inline(__always)
-  mutating func matches(element node: xmlNodePtr) -> Bool {
+  func matches(element node: xmlNodePtr) -> Bool {
     node.pointee.type == XML_ELEMENT_NODE && matches(name: node.pointee.name, namespace: node.pointee.ns)
+  }
+
+  /// The first attribute of `node` (an element) that passes the test.
+  @inline(__always)
+  func firstAttribute(of node: xmlNodePtr) -> xmlAttrPtr? {
+    var property = node.pointee.properties
+    while let attribute = property {
+      if matches(name: attribute.pointee.name, namespace: attribute.pointee.ns) { return attribute }
+      property = attribute.pointee.next
+    }
+    return nil
   }
 }
 
 extension ElementPath.Test {
   /// Whether an element or attribute named `name` in `namespace` (`nil`: none) passes the test.
   func matches(name: UnsafePointer<xmlChar>?, namespace ns: xmlNsPtr?) -> Bool {
+    matches(name: name, href: ns.flatMap { UnsafePointer($0.pointee.href) })
+  }
+
+  /// Whether an element or attribute named `name` in the namespace whose URI is `href`
+  /// (`nil`: none) passes the test.
+  func matches(name: UnsafePointer<xmlChar>?, href: UnsafePointer<xmlChar>?) -> Bool {
     if anyNamespace { return true }
-    let href = ns?.pointee.href
     if let namespace {
       guard let href, cStringEquals(href, namespace) else { return false }
     } else if href != nil {
@@ -232,8 +239,8 @@ extension Document {
     let index = elementIndex()
     let candidates = index.elements(last)
     // Per step, read once: its test and whether it has predicates (no set lookup per node).
-    var steps = path.steps.map(NameMatcher.init)
-    var attributeTest = path.attribute.map(NameMatcher.init)
+    let steps = path.steps.map(NameMatcher.init)
+    let attributeTest = path.attribute.map(NameMatcher.init)
     let filtered = steps.indices.map { path.filtered.contains($0) }
     let lastStep = steps.count - 1
     var result: [xmlNodePtr] = []
@@ -317,8 +324,8 @@ extension Document {
     guard order >= 1, order <= elementInfo.count else { return nil }
     let info = elementInfo[order - 1]
     guard info.subtreeEnd != 0 else { return nil }
-    var steps = path.steps.map(NameMatcher.init)
-    var attributeTest = path.attribute.map(NameMatcher.init)
+    let steps = path.steps.map(NameMatcher.init)
+    let attributeTest = path.attribute.map(NameMatcher.init)
     var examined = 0
     func answer(_ element: xmlNodePtr) {
       guard attributeTest != nil else { return body(element) }
@@ -581,7 +588,7 @@ extension Document {
       }
     }
     let table = AttributeTable(capacity: elements.count)
-    var attributeTest = NameMatcher(attribute)
+    let attributeTest = NameMatcher(attribute)
     for element in elements {
       var property = element.pointee.properties
       while let current = property {

@@ -170,9 +170,9 @@ indirect enum NativePlan {
   /// A resolved string operand.
   enum StringSource {
     /// The node-set of that attribute, of at most one node.
-    case attribute(AttributeName)
+    case attribute(NameMatcher)
     /// `string(@a)`, or `normalize-space(@a)` when `normalized`.
-    case function(AttributeName, normalized: Bool)
+    case function(NameMatcher, normalized: Bool)
     /// A variable's slot in the context.
     case variable(Int)
     case literal(ContiguousArray<UInt8>)
@@ -242,10 +242,10 @@ extension XPathContext {
 
   private func resolve(_ value: NativeShape.StringShape) -> NativePlan.StringSource? {
     switch value {
-    case .attribute(let test): return attributeTest(test).map { .attribute(AttributeName($0)) }
+    case .attribute(let test): return attributeTest(test).map { .attribute(NameMatcher($0)) }
     case .function(let test, let normalized):
       guard callsBuiltIn(QualifiedName(normalized ? "normalize-space" : "string")) else { return nil }
-      return attributeTest(test).map { .function(AttributeName($0), normalized: normalized) }
+      return attributeTest(test).map { .function(NameMatcher($0), normalized: normalized) }
     case .literal(let text): return .literal(ContiguousArray(text.utf8))
     case .variable(let name):
       guard name.prefix == nil, let slot = variableSlot(QualifiedName(name.local)) else { return nil }
@@ -330,14 +330,14 @@ extension XPathContext {
   @inline(__always)
   private func isMissing(_ source: NativePlan.StringSource, at node: xmlNodePtr) -> Bool {
     guard case .attribute(let name) = source else { return false }
-    return name.first(of: node) == nil
+    return name.firstAttribute(of: node) == nil
   }
 
   /// Whether `normalize-space(@a)` is empty at `node`: the attribute is missing or holds only
   /// whitespace; `nil` when its value is not held in one piece.
   @inline(__always)
-  private func isBlank(_ name: AttributeName, at node: xmlNodePtr) -> Bool? {
-    guard let attribute = name.first(of: node) else { return true }
+  private func isBlank(_ name: NameMatcher, at node: xmlNodePtr) -> Bool? {
+    guard let attribute = name.firstAttribute(of: node) else { return true }
     guard var byte = Self.valueInOnePiece(attribute) else { return nil }
     while true {
       switch byte.pointee {
@@ -384,14 +384,14 @@ extension XPathContext {
   ) -> R? {
     switch source {
     case .attribute(let name):
-      guard let attribute = name.first(of: node) else {
+      guard let attribute = name.firstAttribute(of: node) else {
         return missing ? body(nil, 0) : nil
       }
       guard let text = Self.valueInOnePiece(attribute) else { return nil }
       return body(text, cStringLength(text))
     case .function(let name, let normalized):
       // `string()` and `normalize-space()` of no attribute are the empty string.
-      guard let attribute = name.first(of: node) else {
+      guard let attribute = name.firstAttribute(of: node) else {
         return body(nil, 0)
       }
       guard let text = Self.valueInOnePiece(attribute) else { return nil }
@@ -470,56 +470,3 @@ extension XPathContext {
 
 /// An empty C string in static memory.
 private var emptyString: UnsafePointer<UInt8> { ("" as StaticString).utf8Start }
-
-/// An attribute name test resolved in one ``XPathContext``, remembering its verdicts by the
-/// name's and namespace URI's pointers (as ``NameMatcher``), in memory of its own so that the
-/// evaluator's inner loop pays no exclusivity check or reference count for it.
-///
-/// A context evaluates natively only at its own document's elements, whose names are interned
-/// and whose strings never change while the tree stands.
-final class AttributeName {
-  let test: ElementPath.Test
-  private typealias Entry = (name: UnsafePointer<xmlChar>?, href: UnsafePointer<xmlChar>?, passes: Bool)
-  private static let capacity = 16
-  private let entries: UnsafeMutablePointer<Entry>
-  private let count: UnsafeMutablePointer<Int>
-
-  init(_ test: ElementPath.Test) {
-    self.test = test
-    entries = .allocate(capacity: Self.capacity)
-    count = .allocate(capacity: 1)
-    count.initialize(to: 0)
-  }
-
-  deinit {
-    entries.deallocate()
-    count.deallocate()
-  }
-
-  /// Whether an attribute named `name` in `ns` passes the test.
-  @inline(__always)
-  func passes(_ name: UnsafePointer<xmlChar>?, _ ns: xmlNsPtr?) -> Bool {
-    let href = ns.flatMap { UnsafePointer($0.pointee.href) }
-    let known = count.pointee
-    for index in 0..<known where entries[index].name == name && entries[index].href == href {
-      return entries[index].passes
-    }
-    let passes = test.matches(name: name, namespace: ns)
-    if known < Self.capacity {
-      (entries + known).initialize(to: (name, href, passes))
-      count.pointee = known + 1
-    }
-    return passes
-  }
-
-  /// The first attribute of `node` (an element) that passes the test.
-  @inline(__always)
-  func first(of node: xmlNodePtr) -> xmlAttrPtr? {
-    var property = node.pointee.properties
-    while let attribute = property {
-      if passes(attribute.pointee.name, attribute.pointee.ns) { return attribute }
-      property = attribute.pointee.next
-    }
-    return nil
-  }
-}

@@ -527,7 +527,7 @@ public final class XPathContext {
       !request.attribute.anyNamespace, request.paths.allSatisfy({ $0.filtered.isEmpty && $0.attribute == nil })
     else { return nil }
     let table = document.attributeIndex(of: request.paths, attribute: request.attribute).table
-    var attributeTest = NameMatcher(request.attribute)
+    let attributeTest = NameMatcher(request.attribute)
     var nodes: [xmlNodePtr] = []
     table.forEachFirst { element in
       var property = element.pointee.properties

@@ -150,24 +150,21 @@ public struct Checker: Sendable {
   /// The attribute indexes the packs' keys and lookups read, collected while each input is
   /// parsed instead of by a walk over its tree when a rule first asks.
   let indexing: [AttributeIndexRequest]
-  /// The attributes an input's tree keeps (see ``attributeProjection``).
-  let projection: AttributeProjection
-
-  /// Creates a checker.
-  public init(_ configuration: CheckConfiguration) {
-    self.configuration = configuration
-    var seen = Set<AttributeIndexRequest>()
-    indexing = configuration.packs.flatMap(\.schema.attributeIndexRequests).filter { seen.insert($0).inserted }
-    projection = Self.projection(for: configuration)
-  }
-
   /// The attributes of an input that anything can read: what the packs' expressions name
   /// (``Schematron/CompiledSchema/attributesRead``) and what normcheck reads itself
   /// (``Declaration/attributesRead``); every attribute when the configuration validates
   /// against the XSD (which reads them all) or does not project (``CheckConfiguration/projectsAttributes``).
   ///
   /// Name it with the indexes to an input parsed ahead (``parse(_:limits:indexing:)``).
-  public var attributeProjection: AttributeProjection { projection }
+  public let attributeProjection: AttributeProjection
+
+  /// Creates a checker.
+  public init(_ configuration: CheckConfiguration) {
+    self.configuration = configuration
+    var seen = Set<AttributeIndexRequest>()
+    indexing = configuration.packs.flatMap(\.schema.attributeIndexRequests).filter { seen.insert($0).inserted }
+    attributeProjection = Self.projection(for: configuration)
+  }
 
   private static func projection(for configuration: CheckConfiguration) -> AttributeProjection {
     guard configuration.projectsAttributes, configuration.schema == nil else { return .all }
@@ -222,12 +219,13 @@ public struct Checker: Sendable {
     let outcome = Result {
       switch input {
       case .file(let path):
-        try Document(contentsOfFile: path, limits: configuration.limits, indexing: indexing, keeping: projection)
+        try Document(
+          contentsOfFile: path, limits: configuration.limits, indexing: indexing, keeping: attributeProjection)
       case .standardInput:
-        try Document.fromStandardInput(limits: configuration.limits, indexing: indexing, keeping: projection)
+        try Document.fromStandardInput(limits: configuration.limits, indexing: indexing, keeping: attributeProjection)
       case .bytes(let name, let data):
         try Document(
-          bytes: data, sourceName: name, limits: configuration.limits, indexing: indexing, keeping: projection)
+          bytes: data, sourceName: name, limits: configuration.limits, indexing: indexing, keeping: attributeProjection)
       }
     }
     return check(ParsedInput(input: input, outcome: outcome), threads: threads)
