@@ -149,7 +149,10 @@ public final class XPathContext {
   /// Extension functions by the C strings of their calls: a call builds no Swift string.
   fileprivate var resolvedCalls = CStringNameCache<XPathFunction>()
   /// Variable values by ``Variable/slot``; `nil`: unset.
-  private var variableValues: [xmlXPathObjectPtr?] = []
+  ///
+  /// Read and written at every rule that binds a variable, each access instantaneous (no
+  /// evaluation runs inside one), on the context's one thread: not checked dynamically.
+  @exclusivity(unchecked) private var variableValues: [xmlXPathObjectPtr?] = []
   /// Variable slots by name.
   private var variableSlots: [QualifiedName: Int] = [:]
   /// Variable slots by the C strings of compiled references: a reference builds no Swift
@@ -266,7 +269,7 @@ public final class XPathContext {
       currentPointer = currentNode.flatMap { $0.namespaceBinding == nil ? $0.pointer : nil }
     }
   }
-  fileprivate var currentPointer: xmlNodePtr?
+  @exclusivity(unchecked) fileprivate var currentPointer: xmlNodePtr?
   fileprivate var currentNodeFunction: QualifiedName?
 
   /// Answers calls `name()` with ``currentNode`` inside libxml2's evaluation, without a Swift
