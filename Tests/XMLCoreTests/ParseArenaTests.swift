@@ -48,6 +48,31 @@ struct ParseArenaTests {
     return lines
   }
 
+  @Test func hugePagesAreNotAskedForWhereABalloonReportsFreeMemory() throws {
+    // A fake /sys/bus/virtio/drivers/virtio_balloon: devices with their feature bits.
+    let fm = FileManager.default
+    let root = fm.temporaryDirectory.appendingPathComponent("balloon-\(UUID().uuidString)")
+    defer { try? fm.removeItem(at: root) }
+    func device(_ name: String, features: String) throws {
+      let directory = root.appendingPathComponent(name)
+      try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+      try Data(features.utf8).write(to: directory.appendingPathComponent("features"))
+    }
+    #expect(!ParseArena.Region.freeMemoryReported(devices: root.path))  // no such directory
+    try fm.createDirectory(at: root, withIntermediateDirectories: true)
+    try Data().write(to: root.appendingPathComponent("bind"))
+    #expect(!ParseArena.Region.freeMemoryReported(devices: root.path))  // no device bound
+    // As this machine's balloon shows it: bits 1, 2, 5 (reporting) and 7.
+    try device("virtio0", features: "0110010100000000000000000000000010000000\n")
+    #expect(ParseArena.Region.freeMemoryReported(devices: root.path))
+    try device("virtio0", features: "0110000100000000000000000000000010000000\n")
+    #expect(!ParseArena.Region.freeMemoryReported(devices: root.path))
+    try device("virtio3", features: "00000")  // too short to say
+    #expect(!ParseArena.Region.freeMemoryReported(devices: root.path))
+    try device("virtio7", features: "000001")
+    #expect(ParseArena.Region.freeMemoryReported(devices: root.path))
+  }
+
   @Test func largeInputsAreParsedIntoAnArena() throws {
     let bytes = Array(Self.document(facilities: 6_000).utf8)
     #expect(bytes.count >= ParseArena.minimumInput)
