@@ -19,7 +19,7 @@ public func fuzzIntake(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   let file = FuzzSupport.scratch.appendingPathComponent("input.xml")
   FuzzSupport.write(bytes, to: file)
   let configuration = CheckConfiguration(
-    packs: FuzzSupport.builtinPacks, schema: FuzzSupport.environment.declarationSchema,
+    packs: FuzzSupport.builtinPacks, schema: FuzzSupport.declarationSchema,
     operationLimit: 50_000_000, wantSVRL: true)
   let report = Checker(configuration).check(.file(file.path))
   FuzzSupport.renderAll([report], packs: FuzzSupport.builtinPacks)

@@ -16,6 +16,15 @@ public enum FuzzSupport {
     }
   }()
 
+  /// The declaration XSD, compiled once (the environment compiles it on first use).
+  public static let declarationSchema: XMLSchema = {
+    do {
+      return try environment.declarationSchema
+    } catch {
+      fatalError("fuzz set-up: cannot load the declaration schema: \(error)")
+    }
+  }()
+
   /// The built-in packs, compiled once.
   public static let builtinPacks: [RulePack] = {
     do {
@@ -78,6 +87,7 @@ extension FuzzSupport {
   /// path) before the first input, so that LeakSanitizer does not count it against an input.
   public static func warmUp() {
     _ = environment
+    _ = declarationSchema
     _ = builtinPacks
     _ = scratch
     _ = modelPath
