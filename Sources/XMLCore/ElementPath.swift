@@ -308,15 +308,17 @@ extension Document {
 
 extension Document {
   /// Calls `body` with each node the relative `path` (no filtered steps) selects from the
-  /// element `context` of this document, in document order; answers how many nodes were
-  /// examined, or `nil` (without calling `body`) when the parser did not record the context's
-  /// subtree (documents that declare entities) or the path does not suit.
+  /// element `context` of this document, in document order, until it returns `false`; answers
+  /// how many nodes were examined, or `nil` (without calling `body`) when the parser did not
+  /// record the context's subtree (documents that declare entities) or the path does not suit.
   ///
   /// Two ways, whichever examines fewer nodes (near enough): the elements of the last step's
   /// name that lie in the context's subtree (a range of the element index, found by binary
   /// search on document order), each checked by a walk up its parents; or a walk down the
   /// children, step by step, as libxml2 would.
-  func forEachNode(selectedBy path: ElementPath, from context: xmlNodePtr, _ body: (xmlNodePtr) -> Void) -> Int? {
+  func forEachNode(
+    selectedBy path: ElementPath, from context: xmlNodePtr, _ body: (xmlNodePtr) -> Bool
+  ) -> Int? {
     guard !path.absolute, path.filtered.isEmpty, let last = path.steps.last, context.pointee.type == XML_ELEMENT_NODE,
       context.pointee.doc == pointer
     else { return nil }
@@ -327,16 +329,21 @@ extension Document {
     let steps = path.steps.map(NameMatcher.init)
     let attributeTest = path.attribute.map(NameMatcher.init)
     var examined = 0
-    func answer(_ element: xmlNodePtr) {
-      guard attributeTest != nil else { return body(element) }
+    /// Calls `body` with `element`, or with each of its attributes that passes the test;
+    /// `false` once `body` has asked to stop.
+    func answer(_ element: xmlNodePtr) -> Bool {
+      guard let attributeTest else { return body(element) }
       var property = element.pointee.properties
       while let current = property {
         examined += 1
-        if attributeTest!.matches(name: current.pointee.name, namespace: current.pointee.ns) {
-          body(UnsafeMutableRawPointer(current).assumingMemoryBound(to: xmlNode.self))
+        if attributeTest.matches(name: current.pointee.name, namespace: current.pointee.ns),
+          !body(UnsafeMutableRawPointer(current).assumingMemoryBound(to: xmlNode.self))
+        {
+          return false
         }
         property = current.pointee.next
       }
+      return true
     }
     let candidates = elementIndex().elements(last)
     // The first candidate after the context, and the first after its subtree.
@@ -377,18 +384,18 @@ extension Document {
       let complete = walk(context, step: 0)
       examined += walked
       if complete {
-        found.forEach(answer)
+        for element in found where !answer(element) { break }
         return examined
       }
     }
-    examined += inRange
     candidates: for candidate in candidates[start..<end] {
+      examined += 1
       var node = candidate
       for step in stride(from: steps.count - 2, through: 0, by: -1) {
         guard let parent = node.pointee.parent, steps[step].matches(element: parent) else { continue candidates }
         node = parent
       }
-      if node.pointee.parent == context { answer(candidate) }
+      if node.pointee.parent == context, !answer(candidate) { break }
     }
     return examined
   }

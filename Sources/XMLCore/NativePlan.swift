@@ -23,7 +23,12 @@ import Synchronization
 ///   an attribute step (`@a`, a node-set of at most one attribute: a comparison with none is
 ///   false), `string(@a)`, `normalize-space(@a)`, a variable holding a string, or a literal
 ///   (document-wide parts computed once are literals by then: `starts-with(@id, 'xg-')`).
-/// - `not(x)`, `x and y`, `x or y` over any of these.
+/// - `p = b` and `p != b`, where `p` is a relative path of child steps ending in an attribute
+///   (`d:facility/@crossBorder`, or the call that answers it at an element with a large subtree,
+///   ``XPathContext/register(childPaths:_:)``) and `b` any operand above but such a path: as
+///   XPath says, whether some attribute `p` selects compares so. The walk stops at the first
+///   that does, and is charged one operation per node examined.
+/// - `not(x)`, `boolean(x)`, `x and y`, `x or y` over any of these.
 ///
 /// Any other part of a boolean expression is *opaque*. An answer is given only when it does not
 /// depend on an opaque part (`key('k', @id)[2] and generate-id(…) != generate-id(.)` is false
@@ -36,6 +41,8 @@ indirect enum NativeShape: Sendable {
   case and(NativeShape, NativeShape)
   case or(NativeShape, NativeShape)
   case not(NativeShape)
+  /// `boolean(x)`.
+  case boolean(NativeShape)
   /// `key(index, value)[count]` (`count` 1 without a predicate), in a boolean context.
   case keyHasAtLeast(index: String, value: StringShape, count: Int)
   /// `function(value, set)`.
@@ -56,6 +63,22 @@ indirect enum NativeShape: Sendable {
     case function(XPathSyntax.NodeTest, normalized: Bool)
     case variable(XPathSyntax.Name)
     case literal(String)
+    /// A relative path of child steps with name tests and no predicates, ending in an attribute
+    /// step with a name test (`d:facility/@crossBorder`): a node-set of any size. Only in
+    /// comparisons, and never on both sides.
+    case attributes(elements: [XPathSyntax.NodeTest], attribute: XPathSyntax.NodeTest)
+    /// `f('n')`: a call that the context may answer with child path `n`
+    /// (``XPathContext/register(childPaths:_:)``); like ``attributes(elements:attribute:)``
+    /// when that path ends in an attribute step.
+    case childPathCall(XPathSyntax.Name, Int)
+
+    /// Whether the operand may select more than one node.
+    var isNodeSet: Bool {
+      switch self {
+      case .attributes, .childPathCall: true
+      case .attribute, .function, .variable, .literal: false
+      }
+    }
   }
 
   /// The shape of `syntax` evaluated for its value (``attributeString(_:)``), else as a boolean;
@@ -74,7 +97,7 @@ indirect enum NativeShape: Sendable {
   private var hasNativePart: Bool {
     switch self {
     case .and(let left, let right), .or(let left, let right): left.hasNativePart || right.hasNativePart
-    case .not(let operand): operand.hasNativePart
+    case .not(let operand), .boolean(let operand): operand.hasNativePart
     case .keyHasAtLeast, .membership, .attributeString, .compare, .find: true
     case .opaque: false
     }
@@ -85,7 +108,9 @@ indirect enum NativeShape: Sendable {
     case .binary("and", let left, let right): return .and(boolean(left), boolean(right))
     case .binary("or", let left, let right): return .or(boolean(left), boolean(right))
     case .binary(let op, let left, let right) where op == "=" || op == "!=":
-      guard let left = string(left), let right = string(right) else { return .opaque }
+      guard let left = operand(left), let right = operand(right), !(left.isNodeSet && right.isNodeSet) else {
+        return .opaque
+      }
       return .compare(equal: op == "=", left, right)
     case .function(let name, let arguments)
     where name.prefix == nil && (name.local == "starts-with" || name.local == "contains") && arguments.count == 2:
@@ -93,6 +118,8 @@ indirect enum NativeShape: Sendable {
       return .find(prefix: name.local == "starts-with", left, right)
     case .function(let name, let arguments) where name.prefix == nil && name.local == "not" && arguments.count == 1:
       return .not(boolean(arguments[0]))
+    case .function(let name, let arguments) where name.prefix == nil && name.local == "boolean" && arguments.count == 1:
+      return .boolean(boolean(arguments[0]))
     case .function(let name, let arguments):
       if let key = key(name, arguments, count: 1) { return key }
       if name.prefix != nil, arguments.count == 2, let value = string(arguments[0]),
@@ -119,6 +146,33 @@ indirect enum NativeShape: Sendable {
     return .keyHasAtLeast(index: index, value: value, count: count)
   }
 
+  /// A comparison's operand: a string operand, or a node-set of attributes reached by child
+  /// steps.
+  private static func operand(_ syntax: XPathSyntax) -> StringShape? {
+    if let single = string(syntax) { return single }
+    switch syntax {
+    case .path(false, let steps) where steps.count >= 2:
+      let last = steps[steps.count - 1]
+      func named(_ step: XPathSyntax.Step) -> Bool {
+        if case .type = step.test { return false }
+        return step.predicates.isEmpty
+      }
+      guard last.axis == "attribute", named(last) else { return nil }
+      var elements: [XPathSyntax.NodeTest] = []
+      for step in steps.dropLast() {
+        guard step.axis == "child", named(step) else { return nil }
+        elements.append(step.test)
+      }
+      return .attributes(elements: elements, attribute: last.test)
+    case .function(let name, let arguments) where name.prefix != nil && arguments.count == 1:
+      guard case .literal(let text) = arguments[0], let number = Int(text), number >= 0 else { return nil }
+      return .childPathCall(name, number)
+    default:
+      return nil
+    }
+  }
+
+  /// A string operand: never a node-set of more than one node.
   private static func string(_ syntax: XPathSyntax) -> StringShape? {
     switch syntax {
     case .literal(let text): return .literal(text)
@@ -176,6 +230,14 @@ indirect enum NativePlan {
     /// A variable's slot in the context.
     case variable(Int)
     case literal(ContiguousArray<UInt8>)
+    /// The attributes a relative path of child steps selects (``ElementPath/attribute`` set).
+    case attributes(ElementPath)
+
+    /// The path, for a node-set of attributes.
+    var path: ElementPath? {
+      guard case .attributes(let path) = self else { return nil }
+      return path
+    }
   }
 
   /// A boolean answer, or none (libxml2 evaluates the expression).
@@ -204,6 +266,8 @@ extension XPathContext {
     case .or(let left, let right): return .or(resolve(left), resolve(right))
     case .not(let operand):
       return callsBuiltIn(QualifiedName("not")) ? .not(resolve(operand)) : .opaque
+    case .boolean(let operand):
+      return callsBuiltIn(QualifiedName("boolean")) ? resolve(operand) : .opaque
     case .keyHasAtLeast(let index, let value, let count):
       let key = QualifiedName("key")
       // A key whose calls libxml2 hands to the indexed lookup, answered from a sealed table
@@ -250,6 +314,20 @@ extension XPathContext {
     case .variable(let name):
       guard name.prefix == nil, let slot = variableSlot(QualifiedName(name.local)) else { return nil }
       return .variable(slot)
+    case .attributes(let elements, let attribute):
+      var tests: [ElementPath.Test] = []
+      for element in elements {
+        guard let test = nameTest(element) else { return nil }
+        tests.append(test)
+      }
+      guard let attribute = nameTest(attribute) else { return nil }
+      return .attributes(ElementPath(absolute: false, steps: tests, attribute: attribute))
+    case .childPathCall(let name, let number):
+      guard let prefix = name.prefix, let uri = namespaceURI(prefix: prefix),
+        let path = childPathFunctions[QualifiedName(name.local, namespace: uri)]?(number), !path.absolute,
+        path.filtered.isEmpty, path.attribute != nil, !path.steps.isEmpty
+      else { return nil }
+      return .attributes(path)
     }
   }
 
@@ -257,6 +335,17 @@ extension XPathContext {
     guard case .name(let name) = test else { return nil }
     guard let prefix = name.prefix else { return ElementPath.Test(namespace: nil, localName: name.local) }
     return namespaceURI(prefix: prefix).map { ElementPath.Test(namespace: $0, localName: name.local) }
+  }
+
+  /// The test of a step with a name test or a wildcard (`*`, `p:*`).
+  private func nameTest(_ test: XPathSyntax.NodeTest) -> ElementPath.Test? {
+    switch test {
+    case .any: return .any
+    case .anyInNamespace(let prefix):
+      return namespaceURI(prefix: prefix).map { ElementPath.Test(namespace: $0, localName: nil) }
+    case .name: return attributeTest(test)
+    case .type: return nil
+    }
   }
 
   private func namespaceURI(prefix: String) -> String? {
@@ -297,6 +386,9 @@ extension XPathContext {
     case .compare(let equal, let left, let right):
       // A comparison with an empty node-set is false, whichever the operator.
       if isMissing(left, at: node) || isMissing(right, at: node) { return .no }
+      if let path = left.path ?? right.path {
+        return someAttribute(selectedBy: path, from: node, compares: equal, with: left.path == nil ? left : right)
+      }
       // `normalize-space(@a) != ''`, the usual test for a value that is not blank: read in place.
       if case .function(let name, true) = left, case .literal(let text) = right, text.isEmpty {
         guard let blank = isBlank(name, at: node) else { return .unknown }
@@ -323,6 +415,40 @@ extension XPathContext {
     case .attributeString, .opaque:
       return .unknown
     }
+  }
+
+  /// Whether some attribute that `path` selects from `node` has a value equal (`equal`) or
+  /// unequal to `other`'s: XPath's comparison of a node-set with a string. Stops at the first
+  /// that does; charges one operation per node examined.
+  private func someAttribute(
+    selectedBy path: ElementPath, from node: xmlNodePtr, compares equal: Bool, with other: NativePlan.StringSource
+  ) -> NativePlan.Answer {
+    let answer = withBytes(of: other, at: node, missing: true) { otherBytes, otherCount -> NativePlan.Answer in
+      var answer = NativePlan.Answer.no
+      let examined = document.forEachNode(selectedBy: path, from: node) { attribute in
+        let attribute = UnsafeMutableRawPointer(attribute).assumingMemoryBound(to: xmlAttr.self)
+        guard let text = Self.valueInOnePiece(attribute) else {
+          answer = .unknown
+          return false
+        }
+        guard Self.equal(text, cStringLength(text), otherBytes, otherCount) == equal else { return true }
+        answer = .yes
+        return false
+      }
+      guard let examined, chargeNative(examined) else { return .unknown }
+      return answer
+    }
+    return answer ?? .unknown
+  }
+
+  /// Charges `operations` more to the budget of a native answer (which has been charged one);
+  /// `false` when the budget cannot hold them (libxml2 then evaluates, and reports it).
+  private func chargeNative(_ operations: Int) -> Bool {
+    guard context.pointee.opLimit != 0 else { return true }
+    let (count, overflow) = context.pointee.opCount.addingReportingOverflow(UInt(operations))
+    guard !overflow, count <= context.pointee.opLimit else { return false }
+    context.pointee.opCount = count
+    return true
   }
 
   /// Whether `source` is an attribute step that selects nothing at `node` (a comparison with it
@@ -407,6 +533,8 @@ extension XPathContext {
       return body(text, text.map(cStringLength) ?? 0)
     case .literal(let bytes):
       return bytes.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
+    case .attributes:
+      return nil
     }
   }
 

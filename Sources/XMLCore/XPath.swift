@@ -452,7 +452,7 @@ public final class XPathContext {
   }
 
   /// Child paths by function (``register(childPaths:_:)``).
-  fileprivate var childPathFunctions: [QualifiedName: (Int) -> ElementPath?] = [:]
+  var childPathFunctions: [QualifiedName: (Int) -> ElementPath?] = [:]
   /// The child paths of each function by the C strings of their calls, resolved.
   fileprivate var childPathNames = CStringNameCache<QualifiedName>()
   fileprivate var childPathCache: [QualifiedName: [Int: ElementPath?]] = [:]
@@ -1046,7 +1046,11 @@ private let childPathTrampoline: xmlXPathFunction = { parser, arity in
     let result = xmlXPathNewNodeSet(nil)!
     guard
       let examined = owner.document.forEachNode(
-        selectedBy: path, from: node, { xmlXPathNodeSetAddUnique(result.pointee.nodesetval, $0) })
+        selectedBy: path, from: node,
+        {
+          xmlXPathNodeSetAddUnique(result.pointee.nodesetval, $0)
+          return true
+        })
     else {
       xmlXPathFreeObject(result)
       return false

@@ -151,6 +151,72 @@ struct NativePlanTests {
     #expect(try native.evaluateBoolean(membership, at: text) == libxml.evaluateBoolean(membership, at: text))
   }
 
+  /// `p = 'x'` and `p != 'x'` for a path of child steps ending in an attribute, as written or
+  /// as the call that answers it at a large subtree: XPath's existential comparison, answered
+  /// natively (not left to libxml2) at every element of a document without entities.
+  @Test func comparisonsOverChildPaths() throws {
+    let document = try NativePathTests.document(seed: 5)
+    let name = QualifiedName("children", namespace: "urn:test")
+    let calls = NativePathTests.Calls()
+    let sources = ["a/@id", "b/*/@id", "n:a/c/@n:id", "*/b/@id", "*/@n:id"]
+    let paths = sources.map { source -> ElementPath in
+      let parts = source.split(separator: "/").map(String.init)
+      func test(_ part: String) -> ElementPath.Test {
+        let bare = part.hasPrefix("@") ? String(part.dropFirst()) : part
+        if bare == "*" { return .any }
+        if bare.hasPrefix("n:") { return NativePathTests.test(String(bare.dropFirst(2)), NativePathTests.ns) }
+        return NativePathTests.test(bare)
+      }
+      return ElementPath(absolute: false, steps: parts.dropLast().map(test), attribute: test(parts.last!))
+    }
+    let native = NativePathTests.context(
+      document, name: name, sources: sources, paths: paths, child: true, calls: calls)
+    native.bind(prefix: "t", to: "urn:test")
+    let plain = XPathContext(document: document, namespaces: ["n": NativePathTests.ns])
+    plain.bind(prefix: "t", to: "urn:test")
+    plain.register(function: name) { call in
+      try call.context.evaluate(sources[Int(call.arguments[0].stringValue)!], at: call.contextNode)
+    }
+    plain.answersNatively = false
+    let elements = try plain.evaluate("//*").nodes
+    var (held, answered) = (0, 0)
+    for (number, source) in sources.enumerated() {
+      for element in elements {
+        // The last value the path selects here (so that the walk runs to it), and one it never selects.
+        let values = try plain.evaluate(source, at: element).nodes.map(\.stringValue)
+        for literal in [values.last ?? "none", "none"] {
+          for form in [source, "t:children('\(number)')"] {
+            for expressionSource in [
+              "\(form) = '\(literal)'", "\(form) != '\(literal)'", "'\(literal)' = \(form)",
+              "boolean(\(form) = '\(literal)')", "not(\(form) = '\(literal)') or @id = 'e1'",
+            ] {
+              let expression = try XPathExpression(expressionSource)
+              #expect(expression.nativeShape != nil, "\(expressionSource)")
+              let expected = try plain.evaluateBoolean(expression, at: element)
+              #expect(
+                try native.evaluateBoolean(expression, at: element) == expected,
+                "\(expressionSource) at \(element.path)")
+              if expected { held += 1 }
+              if let plan = native.nativePlan(for: expression), native.answer(plan, at: element.pointer) != .unknown {
+                answered += 1
+              }
+            }
+          }
+        }
+      }
+    }
+    #expect(held > 1_000)
+    #expect(answered == sources.count * elements.count * 2 * 2 * 5)
+    #expect(calls.count == 0)
+    // Two node-sets compared, or a path with a predicate: not this shape.
+    for source in ["a/@id = b/@id", "a[1]/@id = 'x'", "a/b = 'x'", "t:children('0') = a/@id"] {
+      let expression = try XPathExpression(source)
+      if let plan = native.nativePlan(for: expression) {
+        #expect(native.answer(plan, at: elements[0].pointer) == .unknown, "\(source)")
+      }
+    }
+  }
+
   /// Which shapes are recognised.
   @Test func shapes() throws {
     func shaped(_ source: String) throws -> Bool { try XPathExpression(source).nativeShape != nil }
