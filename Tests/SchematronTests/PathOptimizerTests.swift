@@ -33,10 +33,19 @@ struct PathOptimizerTests {
     let (positional, paths) = try Self.rewrite("/d:r/d:list/d:c[2]/@id")
     #expect(try positional == Self.printed("nci:path('0')/d:c[2]/@id"))
     #expect(try paths == [Self.printed("/d:r/d:list")])
-    // Paths inside the rest's predicates, and both sides of a union, in turn.
+    // Paths inside the predicates, and both sides of a union, in turn.
     let (nested, nestedPaths) = try Self.rewrite("/d:r/d:list/d:c[@id = /d:r/d:list/d:c/@ref] | //d:x/d:y")
-    #expect(try nested == Self.printed("nci:path('0')/d:c[@id = nci:path('1')] | nci:path('2')"))
-    #expect(try nestedPaths == ["/d:r/d:list", "/d:r/d:list/d:c/@ref", "//d:x/d:y"].map(Self.printed))
+    #expect(try nested == Self.printed("nci:path('0')[@id = nci:path('1')] | nci:path('2')"))
+    #expect(try nestedPaths == ["/d:r/d:list/d:c", "/d:r/d:list/d:c/@ref", "//d:x/d:y"].map(Self.printed))
+    // A step whose predicates are not positional is taken in: they filter the call's answer.
+    let (filtered, filteredPaths) = try Self.rewrite("/d:r/d:list/d:c[@id = 'x' and d:y]/@ref")
+    #expect(try filtered == Self.printed("nci:path('0')[@id = 'x' and d:y]/@ref"))
+    #expect(try filteredPaths == [Self.printed("/d:r/d:list/d:c")])
+    #expect(try Self.rewrite("/d:r/d:list[d:c]").0 == Self.printed("nci:path('0')[d:c]"))
+    // … but not when one of them is positional, or the step is the first.
+    #expect(try Self.rewrite("/d:r/d:list/d:c[@id][2]").0 == Self.printed("nci:path('0')/d:c[@id][2]"))
+    #expect(try Self.rewrite("/d:r/d:list/d:c[last()]").0 == Self.printed("nci:path('0')/d:c[last()]"))
+    #expect(try Self.rewrite("/d:r/d:list/d:c[$v]").0 == Self.printed("nci:path('0')/d:c[$v]"))
     // Too short, another axis, a node-type test, an unknown prefix, a relative path: as written.
     for source in [
       "/d:r", "/d:r/@id", "//@id", "/d:r/descendant::d:c", "/d:r/text()", "/d:r/p:c", "d:list/d:c", "//d:c[1]",
@@ -55,6 +64,9 @@ struct PathOptimizerTests {
           <report id="last" test=". = //d:list/d:c[last()]">last c of a list</report>
           <report id="any" test="count(//*) &gt; 10 and count(/d:r/*/*) = count(//d:list/*)">all</report>
           <report id="refers" test="@id = /d:r/d:list/d:c/@ref">referred to</report>
+          <report id="filtered" test="/d:r/d:list/d:c[@ref = current()/@id]">referred to, filtered</report>
+          <report id="second" test="@id = /d:r/d:list/d:c[@id][2]/@id">the second with an id</report>
+          <report id="lists" test="count(/d:r/d:list[d:c/@ref]/d:c) = 3">lists with references</report>
           <report id="other" test="count(document('other.xml')/d:r[count(/d:r/d:list/d:c) = 1]) = 1">other document</report>
         </rule>
       </pattern>

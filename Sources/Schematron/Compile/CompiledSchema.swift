@@ -344,9 +344,14 @@ public struct CompiledSchema: Sendable {
     // Plain absolute paths last, on what the other rewrites left (the hoister takes them as
     // document-wide parts first): in the rewritten sources, the hoisted templates and parts.
     var paths: [(source: String, path: ElementPath)] = []
+    // Membership tests answer whether: they return booleans.
+    func isBoolean(_ name: XPathSyntax.Name) -> Bool {
+      if case .membership = nativeAnswer(name) { return true }
+      return false
+    }
     if options.optimizeLookups {
       func optimized(_ syntax: XPathSyntax) -> XPathSyntax? {
-        PathOptimizer.rewrite(syntax, namespaces: namespaces, paths: &paths)
+        PathOptimizer.rewrite(syntax, namespaces: namespaces, isBoolean: isBoolean, paths: &paths)
       }
       for (source, syntax) in faithful {
         let current = rewritten[source].flatMap { try? XPathSyntax.parse($0) } ?? syntax
@@ -364,11 +369,6 @@ public struct CompiledSchema: Sendable {
     var wide: [String: String] = [:]
     var wideInvariants: [String: InvariantHoister.Plan] = [:]
     if options.optimizeLookups {
-      // Membership tests answer whether: they return booleans.
-      func isBoolean(_ name: XPathSyntax.Name) -> Bool {
-        if case .membership = nativeAnswer(name) { return true }
-        return false
-      }
       func widened(_ syntax: XPathSyntax) -> XPathSyntax? {
         ChildPathOptimizer.rewrite(syntax, namespaces: namespaces, isBoolean: isBoolean, paths: &childPaths)
       }

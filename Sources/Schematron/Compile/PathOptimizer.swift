@@ -13,7 +13,12 @@ import XMLCore
 /// test (or `*`) and no predicates, at least two such steps (after `/` or `//`), ending in an
 /// attribute step when the whole path is plain. (`//x` alone is left to libxml2, which walks
 /// the document once for it as fast as the answer could be copied: under an operation budget,
-/// as written, it stops pathological expressions at the same place.) What follows it stays as written, evaluated
+/// as written, it stops pathological expressions at the same place.) A child step whose
+/// predicates are none of them positional is taken in too, and ends the part: its predicates
+/// filter the call's answer (`nci:path('0')[nc:is-within(@category, $c, 'v')]` for
+/// `/d:declaration/d:criticalInfrastructure/d:sector[…]`), which keeps the same nodes as
+/// filtering each parent's children, without walking the 100 000 facilities beside the
+/// sectors at every evaluation. What follows it stays as written, evaluated
 /// from each node of that part (`nci:path('0')/d:commitment[…]`), so that positional
 /// predicates keep their meaning. The call falls back to the path as written when the
 /// context node is in another document.
@@ -23,8 +28,12 @@ enum PathOptimizer {
 
   /// `syntax` with its plain absolute paths replaced by calls numbered in `paths` (each
   /// distinct path once, as source text and as ``ElementPath``); `nil` when nothing changed.
+  ///
+  /// `isBoolean` tells of an extension function whether it returns a boolean (see
+  /// ``LookupOptimizer/isNonPositional(_:isBoolean:)``).
   static func rewrite(
-    _ syntax: XPathSyntax, namespaces: [String: String], paths: inout [(source: String, path: ElementPath)]
+    _ syntax: XPathSyntax, namespaces: [String: String], isBoolean: (XPathSyntax.Name) -> Bool = { _ in false },
+    paths: inout [(source: String, path: ElementPath)]
   ) -> XPathSyntax? {
     var changed = false
     func transform(_ syntax: XPathSyntax) -> XPathSyntax {
@@ -34,9 +43,9 @@ enum PathOptimizer {
       guard case .path(true, let steps) = candidate else { return nil }
       var plain = 0
       var elementSteps = 0
+      var filters: [XPathSyntax] = []
       for (index, step) in steps.enumerated() {
-        guard step.predicates.isEmpty else { break }
-        if index == 0, step.axis == "descendant-or-self", step.test == .type("node", nil) {
+        if index == 0, step.axis == "descendant-or-self", step.test == .type("node", nil), step.predicates.isEmpty {
           plain = 1
           continue
         }
@@ -46,6 +55,16 @@ enum PathOptimizer {
         case .type: nameTest = false
         }
         guard nameTest else { break }
+        if step.axis == "child", !step.predicates.isEmpty {
+          guard elementSteps >= 1,
+            step.predicates.allSatisfy({ LookupOptimizer.isNonPositional($0, isBoolean: isBoolean) })
+          else { break }
+          plain = index + 1
+          elementSteps += 1
+          filters = step.predicates
+          break
+        }
+        guard step.predicates.isEmpty else { break }
         if step.axis == "child" {
           plain = index + 1
           elementSteps += 1
@@ -56,7 +75,7 @@ enum PathOptimizer {
         }
       }
       guard elementSteps >= 2 else { return nil }
-      let prefix = Array(steps[..<plain])
+      let prefix = steps[..<plain].map { XPathSyntax.Step(axis: $0.axis, test: $0.test, predicates: []) }
       let source = XPathSyntax.path(absolute: true, steps: prefix).description
       guard let plan = ContextPlan(source, namespaces: namespaces), plan.path.filtered.isEmpty else { return nil }
       let number: Int
@@ -68,12 +87,12 @@ enum PathOptimizer {
       }
       changed = true
       let call = XPathSyntax.function(function, [.literal(String(number))])
-      if plain == steps.count { return call }
+      if plain == steps.count, filters.isEmpty { return call }
       // The rest as written, its predicates rewritten in turn.
       let rest = steps[plain...].map { step in
         XPathSyntax.Step(axis: step.axis, test: step.test, predicates: step.predicates.map(transform))
       }
-      return .filtered(primary: call, predicates: [], steps: rest)
+      return .filtered(primary: call, predicates: filters.map(transform), steps: rest)
     }
     let result = transform(syntax)
     return changed ? result : nil
