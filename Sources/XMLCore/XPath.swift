@@ -1186,6 +1186,68 @@ private func xpathMessage(code: Int) -> String {
 }
 
 extension XPathContext {
+  /// The union of `runs`, each already in document order without duplicates, in document
+  /// order without duplicates: what ``documentOrder(_:)`` gives for them all.
+  ///
+  /// The runs are taken in by size, largest first. A run that lies wholly before or after
+  /// what has been taken in (the facilities of a declaration, then its contacts, then its
+  /// doctrines, in whatever order the union names them) is joined by its first and last nodes
+  /// alone; a small run that overlaps (a few category references before and after 100 000
+  /// facilities) is merged node by node, each found by a binary search. Nothing in between is
+  /// read or sorted. Runs too large to merge so are sorted together.
+  public func documentOrder(mergingRuns runs: [[Node]]) -> [Node] {
+    var pending = runs.filter { !$0.isEmpty }
+    guard pending.count > 1 else { return pending.first ?? [] }
+    func sortedTogether() -> [Node] { documentOrder(Array(pending.joined())) }
+    let document = pending[0][0].document
+    for run in pending where run[0].document !== document || run[run.count - 1].document !== document {
+      return sortedTogether()
+    }
+    pending.sort { $0.count > $1.count }
+    var result = pending[0]
+    for run in pending.dropFirst() {
+      guard let first = run[0].orderKey, let last = run[run.count - 1].orderKey,
+        let resultFirst = result[0].orderKey, let resultLast = result[result.count - 1].orderKey
+      else { return sortedTogether() }
+      if resultLast < first {
+        result += run
+      } else if last < resultFirst {
+        result = run + result
+      } else {
+        // A binary search per node of the run: worth it while that reads fewer nodes than a sort.
+        guard run.count * (Int.bitWidth - result.count.leadingZeroBitCount) <= result.count + run.count,
+          let merged = Self.merge(run, into: result)
+        else { return sortedTogether() }
+        result = merged
+      }
+    }
+    return result
+  }
+
+  /// `small` merged into `large` (both in document order, without duplicates, of one
+  /// document), each of its nodes placed by a binary search; `nil` when a node has no order key.
+  private static func merge(_ small: [Node], into large: [Node]) -> [Node]? {
+    var result: [Node] = []
+    result.reserveCapacity(large.count + small.count)
+    var start = 0
+    for node in small {
+      guard let key = node.orderKey else { return nil }
+      var (low, high) = (start, large.count)
+      while low < high {
+        let middle = (low + high) / 2
+        guard let middleKey = large[middle].orderKey else { return nil }
+        if middleKey < key { low = middle + 1 } else { high = middle }
+      }
+      result += large[start..<low]
+      start = low
+      // The same node in both runs: once.
+      if low < large.count, let found = large[low].orderKey, found == key { continue }
+      result.append(node)
+    }
+    result += large[start...]
+    return result
+  }
+
   /// `nodes` without duplicates, in document order (nodes of one document before another's).
   public func documentOrder(_ nodes: [Node]) -> [Node] {
     guard nodes.count > 1 else { return nodes }

@@ -38,6 +38,34 @@ struct DocumentOrderTests {
     }
   }
 
+  /// Runs in document order are joined by their bounds when they do not overlap, and sorted
+  /// together when they do: the same nodes as sorting them all, every time.
+  @Test(arguments: [false, true])
+  func mergedRunsEqualTheSortedUnion(entities: Bool) throws {
+    let document = try Self.document(entities: entities)
+    let context = XPathContext(document: document, namespaces: ["p": "urn:p"])
+    let runs = [
+      "/r/a[position() < 100]", "/r/b[position() > 200]", "//c", "/r/p:a[position() >= 100 and position() < 200]",
+      "//b[3]/@n", "/r/a[last()]", "//a[@n = 'a7-in']", "/r/*[position() = 150]", "//nothing",
+    ]
+    var compared = 0
+    for first in runs.indices {
+      for second in runs.indices {
+        for third in [first, (second + 3) % runs.count] {
+          let nodes = try [first, second, third].map { try context.evaluate(runs[$0]).nodes }
+          let expected = context.documentOrder(Array(nodes.joined()))
+          #expect(
+            context.documentOrder(mergingRuns: nodes) == expected, "\(runs[first]) | \(runs[second]) | \(runs[third])")
+          compared += expected.count
+        }
+      }
+    }
+    #expect(compared > 10_000)
+    #expect(context.documentOrder(mergingRuns: []).isEmpty)
+    let single = try context.evaluate("//c").nodes
+    #expect(context.documentOrder(mergingRuns: [[], single, []]) == single)
+  }
+
   @Test(arguments: [false, true])
   func indexedSelectionsEqualLibxml2(entities: Bool) throws {
     let document = try Self.document(entities: entities)

@@ -981,6 +981,10 @@ final class DocumentRun {
       }
     }
     if branches.count == 1 { return try nodes(0) }
+    // The element index answers each planned branch in document order, without duplicates.
+    if plans.allSatisfy({ $0 != nil }) {
+      return session.context.documentOrder(mergingRuns: try branches.indices.map(nodes))
+    }
     var all: [Node] = []
     for index in branches.indices { all += try nodes(index) }
     return session.context.documentOrder(all)
