@@ -472,7 +472,7 @@ public final class XPathContext {
   }
 
   /// Paths by function (``register(paths:_:)``).
-  fileprivate var pathFunctions: [QualifiedName: (Int) -> ElementPath?] = [:]
+  var pathFunctions: [QualifiedName: (Int) -> ElementPath?] = [:]
   /// Their names by the C strings of their calls.
   fileprivate var pathFunctionNames = CStringNameCache<QualifiedName>()
   /// Answers already given in this context, by function and number, as node pointers.
@@ -623,6 +623,11 @@ public final class XPathContext {
   /// - Throws: ``XMLError`` of kind `.xpathEvaluation` (unknown function, variable or prefix,
   ///   type error, budget exceeded) or `.extensionFunction` (a registered function threw).
   public func evaluate(_ expression: XPathExpression, at node: Node? = nil) throws -> XPathValue {
+    if answersNatively, case .countOfCall = expression.nativeShape, let plan = nativePlan(for: expression),
+      let count = nativeCount(plan, at: node?.pointer, charged: false)
+    {
+      return .number(Double(count))
+    }
     let object = try run(expression, at: node, discard: xmlXPathFreeObject) { xmlXPathCompiledEval($0, context) }
     defer { xmlXPathFreeObject(object) }
     return value(of: object)

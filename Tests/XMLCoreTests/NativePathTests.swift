@@ -89,11 +89,14 @@ struct NativePathTests {
     var compared = 0
     for (number, source) in Self.childSources.enumerated() {
       let call = try XPathExpression("t:children('\(number)')")
+      let counted = try XPathExpression("count(t:children('\(number)'))")
       let asWritten = try XPathExpression(source)
       for element in elements {
         let expected = try plain.evaluate(asWritten, at: element).nodes
         let found = try native.evaluate(call, at: element).nodes
         #expect(found == expected, "\(source) at \(element.path)")
+        // Counted natively too.
+        #expect(try native.evaluate(counted, at: element) == .number(Double(expected.count)), "\(source)")
         compared += expected.count
       }
     }
@@ -127,6 +130,7 @@ struct NativePathTests {
       #expect(try native.evaluate("t:path('\(number)')").nodes == expected, "\(source)")
       // The same wherever it is evaluated.
       #expect(try native.evaluate("t:path('\(number)')", at: someElement).nodes == expected, "\(source)")
+      #expect(try native.evaluate("count(t:path('\(number)'))", at: someElement) == .number(Double(expected.count)))
     }
     #expect(calls.count == 0)
     // In another document, the Swift function answers (the path as written, there).
@@ -135,6 +139,9 @@ struct NativePathTests {
     let elsewhere = try XPathContext(document: other).evaluate("(//b)[1]").nodes[0]
     let fallbackAnswer = try native.evaluate("t:path('0')", at: elsewhere).nodes
     #expect(calls.count == 1)
+    let fallbackCount = try native.evaluate("count(t:path('0'))", at: elsewhere)
+    #expect(calls.count == 2)
+    #expect(fallbackCount == .number(Double(fallbackAnswer.count)))
     #expect(fallbackAnswer == (try XPathContext(document: other).evaluate("/r/a/b").nodes))
   }
 
