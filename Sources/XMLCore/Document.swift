@@ -240,7 +240,7 @@ public final class Document {
 }
 
 /// Where an element's start tag begins, its position among same-named siblings, how many
-/// element children it has and where its subtree ends in document order.
+/// element children it has, where its subtree ends in document order, and its parent's number.
 struct ElementInfo {
   var line: UInt32
   var column: UInt32
@@ -250,4 +250,7 @@ struct ElementInfo {
   /// The document-order number (see ``ElementIndex/order(_:)``) of the last element in its
   /// subtree, its own when it has none; 0 when unknown, as for ``children``.
   var subtreeEnd: UInt32 = 0
+  /// The document-order number of its parent element; 0 for the root element. Read only where
+  /// the element index says the parser recorded it (``ElementIndex/orders(_:)``).
+  var parent: UInt32 = 0
 }

@@ -143,7 +143,8 @@ enum Parser {
     }
     return Result(
       document: document, elementInfo: builder.info, warnings: builder.errors + builder.refusals,
-      elementIndex: hasEntities ? nil : builder.indexBuilder.build(), attributeIndexes: attributeIndexes,
+      elementIndex: hasEntities ? nil : builder.indexBuilder.build(ordersRecorded: true),
+      attributeIndexes: attributeIndexes,
       arena: arena)
   }
 }
@@ -466,7 +467,10 @@ final class TreeBuilder {
       localName: UInt(bitPattern: localName), inNoNamespace: namespace == nil)
     siblingCounts.append(SiblingCounter())
     let (line, column) = startTagPosition(ctxt)
-    info.append(ElementInfo(line: UInt32(clamping: line), column: UInt32(clamping: column), siblingIndex: index))
+    info.append(
+      ElementInfo(
+        line: UInt32(clamping: line), column: UInt32(clamping: column), siblingIndex: index,
+        parent: UInt32(truncatingIfNeeded: openElements.last ?? 0)))
     openElements.append(info.count)
     node.pointee._private = UnsafeMutableRawPointer(bitPattern: info.count)
     // What xmlXPathOrderDocElems would store, without its walk over the tree: libxml2 sorts

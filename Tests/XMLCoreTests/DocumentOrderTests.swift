@@ -87,5 +87,29 @@ struct DocumentOrderTests {
       #expect(indexed == plain, "\(expression)")
       #expect(!indexed.isEmpty)
     }
+    // Filtered steps, the root's parent (the document node), attributes, a step that never
+    // matches an ancestor: asked about exactly the nodes on the way.
+    let n = ElementPath.Test(namespace: nil, localName: "n")
+    let filteredCases: [(ElementPath, String)] = [
+      (ElementPath(absolute: false, steps: [b, c, a], filtered: [1]), "//b/c[@n = 'c14' or @n = 'c70']/a"),
+      (ElementPath(absolute: true, steps: [r, b], filtered: [0, 1]), "/r/b[@n = 'b3' or @n = 'b299']"),
+      (ElementPath(absolute: true, steps: [b, c]), "/b/c"),
+      (ElementPath(absolute: false, steps: [r]), "//r"),
+      (ElementPath(absolute: false, steps: [c, a], attribute: n), "//c/a/@n"),
+      (ElementPath(absolute: false, steps: [a, b]), "//a/b"),
+    ]
+    for (elementPath, expression) in filteredCases {
+      var asked: [Int: Int] = [:]
+      let indexed = document.select(elementPath) { step, node in
+        asked[step, default: 0] += 1
+        return node.localName == "r" || ["c14", "c70", "b3", "b299"].contains(node.attribute("n") ?? "")
+      }
+      #expect(indexed == (try context.evaluate(expression).nodes), "\(expression)")
+      #expect(!indexed.isEmpty || expression == "/b/c" || expression == "//a/b", "\(expression)")
+      if elementPath.steps.count == 3 {
+        // Only the a elements inside a c (every 7th of 300) reach the filtered step.
+        #expect(asked == [1: 43], "\(expression)")
+      }
+    }
   }
 }
