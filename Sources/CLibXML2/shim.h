@@ -21,4 +21,8 @@
 #include <libxml/xpathInternals.h>
 #include <libxml/uri.h>
 
+// A hint that `address` will be read soon (hash tables too large for the caches probe one
+// bucket per value; the attribute tables prefetch a few values ahead).
+static inline void normcheck_prefetch(const void *address) { __builtin_prefetch(address); }
+
 #endif
