@@ -1200,29 +1200,33 @@ extension XPathContext {
   /// alone; a small run that overlaps (a few category references before and after 100 000
   /// facilities) is merged node by node, each found by a binary search. Nothing in between is
   /// read or sorted. Runs too large to merge so are sorted together.
-  public func documentOrder(mergingRuns runs: [[Node]]) -> [Node] {
-    var pending = runs.filter { !$0.isEmpty }
-    guard pending.count > 1 else { return pending.first ?? [] }
+  public func documentOrder(mergingRuns runs: consuming [[Node]]) -> [Node] {
+    // Owned, so that the largest run is extended in place rather than copied node by node.
+    var pending = runs
+    pending.removeAll { $0.isEmpty }
+    guard pending.count > 1 else { return pending.popLast() ?? [] }
     func sortedTogether() -> [Node] { documentOrder(Array(pending.joined())) }
     let document = pending[0][0].document
     for run in pending where run[0].document !== document || run[run.count - 1].document !== document {
       return sortedTogether()
     }
-    pending.sort { $0.count > $1.count }
-    var result = pending[0]
-    for run in pending.dropFirst() {
+    pending.sort { $0.count < $1.count }
+    var result = pending.removeLast()
+    // What is taken in so far (duplicates of it in `pending` are dropped by the sort).
+    func sortedTogether(with result: [Node]) -> [Node] { documentOrder(result + Array(pending.joined())) }
+    for run in pending.reversed() {
       guard let first = run[0].orderKey, let last = run[run.count - 1].orderKey,
         let resultFirst = result[0].orderKey, let resultLast = result[result.count - 1].orderKey
-      else { return sortedTogether() }
+      else { return sortedTogether(with: result) }
       if resultLast < first {
         result += run
       } else if last < resultFirst {
-        result = run + result
+        result.insert(contentsOf: run, at: 0)
       } else {
         // A binary search per node of the run: worth it while that reads fewer nodes than a sort.
         guard run.count * (Int.bitWidth - result.count.leadingZeroBitCount) <= result.count + run.count,
           let merged = Self.merge(run, into: result)
-        else { return sortedTogether() }
+        else { return sortedTogether(with: result) }
         result = merged
       }
     }
