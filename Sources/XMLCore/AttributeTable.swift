@@ -184,8 +184,9 @@ final class AttributeTable {
     for value in waiting { insert(value.element, key: value.key, count: value.count, hash: value.hash) }
   }
 
-  /// Records `element` under the `count` bytes at `key` (hashed to `hash`); returns whether the
-  /// value is new. Values queued before must have been inserted.
+  /// Records `element` under the `count` bytes at `key` (hashed to `hash`).
+  ///
+  /// Returns whether the value is new. Values queued before must have been inserted.
   @discardableResult
   private func insert(_ element: xmlNodePtr, key: UnsafePointer<UInt8>?, count: Int, hash: Int) -> Bool {
     let (bucket, slot) = slots.withUnsafeBufferPointer { buckets in

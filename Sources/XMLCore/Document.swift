@@ -250,7 +250,9 @@ struct ElementInfo {
   /// The document-order number (see ``ElementIndex/order(_:)``) of the last element in its
   /// subtree, its own when it has none; 0 when unknown, as for ``children``.
   var subtreeEnd: UInt32 = 0
-  /// The document-order number of its parent element; 0 for the root element. Read only where
-  /// the element index says the parser recorded it (``ElementIndex/orders(_:)``).
+  /// The document-order number of its parent element; 0 for the root element.
+  ///
+  /// Read only where the element index says the parser recorded it
+  /// (``ElementIndex/orders(_:)``).
   var parent: UInt32 = 0
 }

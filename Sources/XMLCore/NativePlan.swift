@@ -471,9 +471,10 @@ extension XPathContext {
     }
   }
 
-  /// Whether some attribute that `path` selects from `node` has a value equal (`equal`) or
-  /// unequal to `other`'s: XPath's comparison of a node-set with a string. Stops at the first
-  /// that does; charges one operation per node examined.
+  /// Whether some attribute that `path` selects from `node` compares so with `other`.
+  ///
+  /// XPath's comparison of a node-set with a string: a value equal (`equal`) or unequal to
+  /// `other`'s. Stops at the first that does; charges one operation per node examined.
   private func someAttribute(
     selectedBy path: ElementPath, from node: xmlNodePtr, compares equal: Bool, with other: NativePlan.StringSource
   ) -> NativePlan.Answer {
