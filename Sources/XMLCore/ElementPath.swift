@@ -280,56 +280,42 @@ extension Document {
     // Where the parser recorded each element's number and its parent's, the ancestors are found
     // in those arrays, read in order, instead of in each candidate's memory: 100 000
     // facilities scattered over the tree cost a cache miss each.
-    if let orders = index.orders(last), orders.count == candidates.count, elementInfo.count == index.all.count {
-      try elementInfo.withUnsafeBufferPointer { info in
-        try index.all.withUnsafeBufferPointer { all in
-          candidates: for (position, candidate) in candidates.enumerated() {
-            var order = Int(orders[position])
-            var node = candidate
-            var step = lastStep
-            while true {
-              if step != lastStep {
-                guard steps[step].matches(element: node) else { continue candidates }
-              }
-              if filtered[step], try !filter(step, node) {
-                continue candidates
-              }
-              // 0: the parent is the document node.
-              let parent = Int(info[order - 1].parent)
-              if step == 0 {
-                if path.absolute, parent != 0 { continue candidates }
-                break
-              }
-              guard parent != 0 else { continue candidates }
-              order = parent
-              node = all[parent - 1]
-              step -= 1
-            }
-            if attributeTest == nil { result.append(candidate) } else { addAttributes(of: candidate) }
-          }
-        }
-      }
-      return result
+    let numbered = index.orders(last).flatMap { orders in
+      orders.count == candidates.count && elementInfo.count == index.all.count ? orders : nil
     }
-    candidates: for candidate in candidates {
-      var node = candidate
-      var step = lastStep
-      while true {
-        if step != lastStep {
-          guard steps[step].matches(element: node) else { continue candidates }
+    try elementInfo.withUnsafeBufferPointer { info in
+      try index.all.withUnsafeBufferPointer { all in
+        candidates: for (position, candidate) in candidates.enumerated() {
+          var node = candidate
+          var order = numbered.map { Int($0[position]) } ?? 0
+          var step = lastStep
+          while true {
+            if step != lastStep {
+              guard steps[step].matches(element: node) else { continue candidates }
+            }
+            if filtered[step], try !filter(step, node) {
+              continue candidates
+            }
+            // The parent element; `nil` when the parent is the document node.
+            let parent: xmlNodePtr?
+            if numbered != nil {
+              order = Int(info[order - 1].parent)
+              parent = order == 0 ? nil : all[order - 1]
+            } else {
+              guard let treeParent = node.pointee.parent else { continue candidates }
+              parent = treeParent.pointee.type == XML_DOCUMENT_NODE ? nil : treeParent
+            }
+            if step == 0 {
+              if path.absolute, parent != nil { continue candidates }
+              break
+            }
+            guard let parent else { continue candidates }
+            node = parent
+            step -= 1
+          }
+          if attributeTest == nil { result.append(candidate) } else { addAttributes(of: candidate) }
         }
-        if filtered[step], try !filter(step, node) {
-          continue candidates
-        }
-        guard let parent = node.pointee.parent else { continue candidates }
-        if step == 0 {
-          if path.absolute, parent.pointee.type != XML_DOCUMENT_NODE { continue candidates }
-          break
-        }
-        node = parent
-        step -= 1
       }
-      if attributeTest == nil { result.append(candidate) } else { addAttributes(of: candidate) }
     }
     return result
   }
