@@ -25,7 +25,7 @@ final class IndexingPipeline: @unchecked Sendable {
   private var closed = false
   private let finished = DispatchSemaphore(value: 0)
   /// The chunk being filled; the parser's thread only.
-  private var pending: [Entry] = []
+  @exclusivity(unchecked) private var pending: [Entry] = []
   /// What indexes one element; the indexing thread only.
   private let index: (xmlNodePtr, Int) -> Void
 

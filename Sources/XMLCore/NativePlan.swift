@@ -229,6 +229,12 @@ indirect enum NativePlan {
   case keyHasAtLeast(AttributeTable.Reader, StringSource, Int)
   case membership(StringSet, StringSource)
   case compare(equal: Bool, StringSource, StringSource)
+  /// `normalize-space(@a) = ''` (`equal`) or `!= ''`, the usual test for a value that is not
+  /// blank: read in place.
+  case blank(NameMatcher, equal: Bool)
+  /// A comparison of the attributes a child path selects with `other`, true when some
+  /// attribute compares so (see ``XPathContext/someAttribute(selectedBy:from:compares:with:)``).
+  case someAttribute(ElementPath, equal: Bool, other: StringSource)
   case find(prefix: Bool, StringSource, StringSource)
   case attributeString([ElementPath.Test])
   /// The number of nodes `path` selects: in the document (`documentWide`), or from the
@@ -258,6 +264,28 @@ indirect enum NativePlan {
   /// A boolean answer, or none (libxml2 evaluates the expression).
   enum Answer {
     case yes, no, unknown
+  }
+}
+
+/// A rule's boolean tests with their native plans in one context, resolved once for the many
+/// nodes the rule fires on (see ``XPathContext/nativeTests(_:)``).
+public struct NativeTests {
+  /// The plans, boxed: a plan read through an unretained box (``handles``) is borrowed, where
+  /// one read from an array would be retained and released at every node.
+  let boxes: [Box]
+  let handles: [Unmanaged<Box>]
+  /// Per test: the answer with which it fires.
+  let firesWhen: [Bool]
+
+  init(plans: [NativePlan], firesWhen: [Bool]) {
+    boxes = plans.map(Box.init)
+    handles = boxes.map { Unmanaged.passUnretained($0) }
+    self.firesWhen = firesWhen
+  }
+
+  final class Box {
+    let plan: NativePlan
+    init(_ plan: NativePlan) { self.plan = plan }
   }
 }
 
@@ -300,6 +328,13 @@ extension XPathContext {
       return .membership(strings, value)
     case .compare(let equal, let left, let right):
       guard let left = resolve(left), let right = resolve(right) else { return .opaque }
+      // The special cases are told apart here, once, rather than at every node.
+      if case .function(let name, true) = left, case .literal(let text) = right, text.isEmpty {
+        return .blank(name, equal: equal)
+      }
+      if let path = left.path ?? right.path {
+        return .someAttribute(path, equal: equal, other: left.path == nil ? left : right)
+      }
       return .compare(equal: equal, left, right)
     case .find(let prefix, let left, let right):
       guard callsBuiltIn(QualifiedName(prefix ? "starts-with" : "contains")), let left = resolve(left),
@@ -440,14 +475,6 @@ extension XPathContext {
     case .compare(let equal, let left, let right):
       // A comparison with an empty node-set is false, whichever the operator.
       if isMissing(left, at: node) || isMissing(right, at: node) { return .no }
-      if let path = left.path ?? right.path {
-        return someAttribute(selectedBy: path, from: node, compares: equal, with: left.path == nil ? left : right)
-      }
-      // `normalize-space(@a) != ''`, the usual test for a value that is not blank: read in place.
-      if case .function(let name, true) = left, case .literal(let text) = right, text.isEmpty {
-        guard let blank = isBlank(name, at: node) else { return .unknown }
-        return blank == equal ? .yes : .no
-      }
       let result = withBytes(of: left, at: node, missing: true) { leftBytes, leftCount in
         withBytes(of: right, at: node, missing: true) { rightBytes, rightCount in
           Self.equal(leftBytes, leftCount, rightBytes, rightCount) == equal
@@ -455,6 +482,12 @@ extension XPathContext {
       }
       guard let result, let result else { return .unknown }
       return result ? .yes : .no
+    case .blank(let name, let equal):
+      guard let blank = isBlank(name, at: node) else { return .unknown }
+      return blank == equal ? .yes : .no
+    case .someAttribute(let path, let equal, let other):
+      if isMissing(other, at: node) { return .no }
+      return someAttribute(selectedBy: path, from: node, compares: equal, with: other)
     case .find(let prefix, let left, let right):
       guard
         let result = withBytes(

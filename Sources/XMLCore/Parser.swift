@@ -298,19 +298,22 @@ final class TreeBuilder {
     var lastName: UInt = 0
     var lastAny: UInt32 = 0
     var lastNone: UInt32 = 0
-    var others: [SiblingKey: UInt32] = [:]
+    /// The counts of the other names, once there are several: `nil` (no dictionary to create
+    /// and release) under most elements.
+    var others: [SiblingKey: UInt32]? = nil
 
     /// The position of the next sibling named `localName` (an interned pointer): among
     /// same-named siblings in any namespace, or among those in no namespace when it has none.
     mutating func next(localName: UInt, inNoNamespace: Bool) -> UInt32 {
       if localName != lastName {
         if lastName != 0 {
-          others[SiblingKey(localName: lastName, inNoNamespace: false)] = lastAny
-          others[SiblingKey(localName: lastName, inNoNamespace: true)] = lastNone
+          if others == nil { others = [:] }
+          others![SiblingKey(localName: lastName, inNoNamespace: false)] = lastAny
+          others![SiblingKey(localName: lastName, inNoNamespace: true)] = lastNone
         }
         lastName = localName
-        lastAny = others[SiblingKey(localName: localName, inNoNamespace: false)] ?? 0
-        lastNone = others[SiblingKey(localName: localName, inNoNamespace: true)] ?? 0
+        lastAny = others?[SiblingKey(localName: localName, inNoNamespace: false)] ?? 0
+        lastNone = others?[SiblingKey(localName: localName, inNoNamespace: true)] ?? 0
       }
       total += 1
       lastAny += 1
@@ -325,7 +328,11 @@ final class TreeBuilder {
   /// Whether the attribute indexes are built on a thread of their own (see ``IndexingPipeline``).
   let indexingThread: Bool
   /// The indexing thread's pipeline, started at the first element.
-  @exclusivity(unchecked) private var pipeline: IndexingPipeline?
+  @exclusivity(unchecked) private var pipeline: IndexingPipeline? {
+    didSet { pipelineHandle = pipeline.map { Unmanaged.passUnretained($0) } }
+  }
+  /// ``pipeline``, which keeps it alive, as every element reads it (see ``filterHandle``).
+  @exclusivity(unchecked) private var pipelineHandle: Unmanaged<IndexingPipeline>?
 
   /// The attribute limit, when the input is scanned while it is parsed (``AttributeScanAhead``).
   var scanAheadLimit: Int?
@@ -333,7 +340,12 @@ final class TreeBuilder {
   var scanExcess: AttributeScan.Excess?
   /// What leaves out the attributes nothing will read (see ``AttributeProjection``), or `nil`
   /// while every attribute is kept: the parser's thread only.
-  @exclusivity(unchecked) var attributeFilter: AttributeFilter?
+  @exclusivity(unchecked) var attributeFilter: AttributeFilter? {
+    didSet { filterHandle = attributeFilter.map { Unmanaged.passUnretained($0) } }
+  }
+  /// ``attributeFilter``, which keeps it alive, as the start of every element reads it: without a
+  /// retain and release each time.
+  @exclusivity(unchecked) private(set) var filterHandle: Unmanaged<AttributeFilter>?
   /// Requests still to be named, whose projection applies from the element after: polled at
   /// each element until then; the parser's thread only.
   @exclusivity(unchecked) private var projectionPending: PendingIndexRequests?
@@ -360,6 +372,8 @@ final class TreeBuilder {
     }
     self.attributeTables = indexing.map { _ in AttributeTable() }
     info.reserveCapacity(1024)
+    // Observers are not called in an initializer.
+    filterHandle = attributeFilter.map { Unmanaged.passUnretained($0) }
   }
 
   /// The filter that applies `projection`, keeping the attributes `indexing` reads; `nil` when
@@ -437,6 +451,17 @@ final class TreeBuilder {
     }
   }
 
+  /// Calls `body` with the parser context and its builder, borrowed for the call: no retain
+  /// and release of the builder at every element; `false` when `context` has no builder.
+  @inline(__always)
+  static func with(_ context: UnsafeMutableRawPointer?, _ body: (xmlParserCtxtPtr, TreeBuilder) -> Void) -> Bool {
+    guard let context else { return false }
+    let ctxt = context.assumingMemoryBound(to: xmlParserCtxt.self)
+    guard let raw = ctxt.pointee._private else { return false }
+    Unmanaged<TreeBuilder>.fromOpaque(raw)._withUnsafeGuaranteedRef { body(ctxt, $0) }
+    return true
+  }
+
   static func from(_ context: UnsafeMutableRawPointer?) -> (xmlParserCtxtPtr, TreeBuilder)? {
     guard let context else { return nil }
     let ctxt = context.assumingMemoryBound(to: xmlParserCtxt.self)
@@ -502,8 +527,8 @@ final class TreeBuilder {
           collectsIndexes = false
         }
       }
-      if let pipeline {
-        pipeline.add(node, list: list)
+      if let pipelineHandle {
+        pipelineHandle._withUnsafeGuaranteedRef { $0.add(node, list: list) }
       } else if collectsIndexes {
         addToAttributeIndexes(node, list: list)
       }
@@ -699,23 +724,26 @@ private let parserErrorHook: xmlStructuredErrorFunc = { context, error in
 
 private let startElementHook: startElementNsSAX2Func = {
   context, localName, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes in
-  guard let (ctxt, builder) = TreeBuilder.from(context) else {
-    xmlSAX2StartElementNs(
-      context, localName, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes)
-    return
-  }
-  builder.checkSubsetBeforeFirstElement(ctxt)
-  builder.takeNamedProjection()
-  if nbAttributes > 0, let filter = builder.attributeFilter, let attributes {
-    filter.withKept(attributes, count: Int(nbAttributes), defaulted: Int(nbDefaulted)) { count, defaulted, kept in
+  let handled = TreeBuilder.with(context) { ctxt, builder in
+    builder.checkSubsetBeforeFirstElement(ctxt)
+    builder.takeNamedProjection()
+    if nbAttributes > 0, let attributes, let filter = builder.filterHandle {
+      filter._withUnsafeGuaranteedRef {
+        $0.withKept(attributes, count: Int(nbAttributes), defaulted: Int(nbDefaulted)) { count, defaulted, kept in
+          xmlSAX2StartElementNs(
+            context, localName, prefix, uri, nbNamespaces, namespaces, count, defaulted, kept)
+        }
+      }
+    } else {
       xmlSAX2StartElementNs(
-        context, localName, prefix, uri, nbNamespaces, namespaces, count, defaulted, kept)
+        context, localName, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes)
     }
-  } else {
+    builder.elementStarted(ctxt, localName: localName, namespace: uri)
+  }
+  if !handled {
     xmlSAX2StartElementNs(
       context, localName, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes)
   }
-  builder.elementStarted(ctxt, localName: localName, namespace: uri)
 }
 
 private let referenceHook: referenceSAXFunc = { context, name in
@@ -734,8 +762,7 @@ private let endDocumentHook: endDocumentSAXFunc = { context in
 
 private let endElementHook: endElementNsSAX2Func = { context, localName, prefix, uri in
   xmlSAX2EndElementNs(context, localName, prefix, uri)
-  guard let (_, builder) = TreeBuilder.from(context) else { return }
-  builder.elementEnded()
+  _ = TreeBuilder.with(context) { _, builder in builder.elementEnded() }
 }
 
 extension XMLError {

@@ -511,31 +511,66 @@ final class DocumentRun {
         }
       }
     }
-    if pattern.rules.count > 1 {
+    let all: Firings
+    if let only {
+      all = Firings(nodes: only.nodes, rules: nil, rule: only.rule)
+    } else {
       let order = context.documentOrder(firings.map(\.node))
       let ruleOf = Dictionary(firings.map { ($0.node, $0.rule) }, uniquingKeysWith: { first, _ in first })
-      firings = order.map { ($0, ruleOf[$0]!) }
+      all = Firings(nodes: order, rules: order.map { ruleOf[$0]! }, rule: 0)
     }
-    if let only {
-      fire(
-        only.nodes.lazy.map { (node: $0, rule: only.rule) }, patternIndex: patternIndex, target: target,
-        session: session, patternValues: patternValues)
-    } else {
-      fire(firings, patternIndex: patternIndex, target: target, session: session, patternValues: patternValues)
+    fire(all, patternIndex: patternIndex, target: target, session: session, patternValues: patternValues)
+  }
+
+  /// The nodes a pattern's rules fire on, in document order, and the rule of each: a range of
+  /// them (a slice fired on another thread is a range of the pattern's firings).
+  struct Firings {
+    let nodes: [Node]
+    /// The rule of each node, or `nil` when every node's is ``rule``.
+    let rules: [Int]?
+    let rule: Int
+    var range: Range<Int>
+
+    init(nodes: [Node], rules: [Int]?, rule: Int) {
+      self.nodes = nodes
+      self.rules = rules
+      self.rule = rule
+      range = nodes.indices
+    }
+
+    var count: Int { range.count }
+
+    /// The rule fired on `nodes[index]`.
+    @inline(__always)
+    func rule(at index: Int) -> Int { rules?[index] ?? rule }
+
+    /// The end of the run of nodes from `index` on (within ``range``) that fire the same rule.
+    func endOfRun(from index: Int) -> Int {
+      guard let rules else { return range.upperBound }
+      var end = index + 1
+      while end < range.upperBound && rules[end] == rules[index] { end += 1 }
+      return end
+    }
+
+    /// The firings of `nodes[slice]`.
+    func slice(_ slice: Range<Int>) -> Firings {
+      var copy = self
+      copy.range = slice
+      return copy
     }
   }
 
   /// Fires `firings`, in slices on other threads when there are enough of them.
-  private func fire<Firings: RandomAccessCollection<(node: Node, rule: Int)>>(
+  private func fire(
     _ firings: Firings, patternIndex: Int, target: Document, session: Session, patternValues: [(String, XPathValue)]
-  ) where Firings.Index == Int {
+  ) {
     let slices = min(options.threads, firings.count / max(1, options.minimumNodesPerThread))
     if slices > 1, !budgetExhausted,
       fireInParallel(firings, slices: slices, patternIndex: patternIndex, target: target, patternValues: patternValues)
     {
       return
     }
-    fire(firings, patternIndex: patternIndex, target: target, session: session)
+    fire(firings, through: nil, patternIndex: patternIndex, target: target, session: session)
   }
 
   /// Runs that fire slices of a pattern's nodes on other threads (``Evaluator/Options/threads``),
@@ -549,10 +584,9 @@ final class DocumentRun {
   /// Returns false, having changed nothing, when a slice was cut short by the findings limit
   /// or the operation budget, or when the slices together exceed either: the caller then
   /// fires the pattern sequentially, so that the result never depends on scheduling.
-  private func fireInParallel<Firings: RandomAccessCollection<(node: Node, rule: Int)>>(
-    _ firings: Firings, slices: Int, patternIndex: Int, target: Document,
-    patternValues: [(String, XPathValue)]
-  ) -> Bool where Firings.Index == Int {
+  private func fireInParallel(
+    _ firings: Firings, slices: Int, patternIndex: Int, target: Document, patternValues: [(String, XPathValue)]
+  ) -> Bool {
     let context = session(for: target).context
     var remainingOperations: UInt = 0
     if options.operationLimit > 0 {
@@ -571,14 +605,15 @@ final class DocumentRun {
       helpers.append(helper)
     }
     let documents = contexts.values.flatMap { $0.environment.documents.values }
-    let bounds = (0...slices).map { firings.startIndex + $0 * firings.count / slices }
+    let bounds = (0...slices).map { firings.range.lowerBound + $0 * firings.count / slices }
     let limit = remainingOperations
     let work = UncheckedSendable(
       (helpers: helpers, firings: firings, documents: documents, values: patternValues, target: target))
     DispatchQueue.concurrentPerform(iterations: slices) { slice in
       let helper = work.value.helpers[slice]
       helper.fireSlice(
-        work.value.firings[bounds[slice]..<bounds[slice + 1]], patternIndex: patternIndex, target: work.value.target,
+        work.value.firings.slice(bounds[slice]..<bounds[slice + 1]), patternIndex: patternIndex,
+        target: work.value.target,
         patternValues: work.value.values, operationLimit: limit, documents: work.value.documents)
     }
     let used = helpers.prefix(slices)
@@ -614,7 +649,7 @@ final class DocumentRun {
 
   /// On a helper: fires one slice of a pattern with the pattern's lets bound as in the main run.
   private func fireSlice(
-    _ firings: some Collection<(node: Node, rule: Int)>, patternIndex: Int, target: Document,
+    _ firings: Firings, patternIndex: Int, target: Document,
     patternValues: [(String, XPathValue)], operationLimit: UInt, documents: [Document]
   ) {
     findings = []
@@ -629,23 +664,24 @@ final class DocumentRun {
     session.context.operationLimit = operationLimit
     let bound = patternValues.map { session.bind($0.0, $0.1) }
     defer { session.unbind(bound) }
-    let view = session.context.document
-    fire(
-      firings.lazy.map { (node: $0.node.through(view), rule: $0.rule) }, patternIndex: patternIndex, target: target,
-      session: session)
+    fire(firings, through: session.context.document, patternIndex: patternIndex, target: target, session: session)
     sliceOperations = session.context.operationCount
   }
 
-  /// Fires the rules of pattern `patternIndex` on `firings`, in order.
+  /// Fires the rules of pattern `patternIndex` on `firings`, in order, reaching the nodes
+  /// through `view` (a helper's view of the document) when given.
   private func fire(
-    _ firings: some Collection<(node: Node, rule: Int)>, patternIndex: Int, target: Document, session: Session
+    _ firings: Firings, through view: Document?, patternIndex: Int, target: Document, session: Session
   ) {
     let pattern = schema.resolved.patterns[patternIndex]
     let plansByRule = schema.stepPlans[patternIndex]
-    // Rules made only of tests, none with a wide form: tried natively first (`passNatively`),
-    // with their expressions looked up here once rather than at every node. A test that does
+    let context = session.context
+    // Rules made only of tests, none with a wide form: the nodes that pass every test with
+    // answers given in Swift are skipped in one loop (`countPassing`), with the tests resolved
+    // here once. Most nodes pass: this spares them the rule's general machinery (the current
+    // node, variable bindings, compiled forms for wide subtrees, profiling). A test that does
     // not compile leaves its rule to the general way, which reports the error.
-    let natively: [[(firesWhen: Bool, expression: XPathExpression)]?] = plansByRule.map { plans in
+    let natively: [NativeTests?] = plansByRule.map { plans in
       guard !options.profile else { return nil }
       var checks: [(firesWhen: Bool, expression: XPathExpression)] = []
       for plan in plans {
@@ -654,51 +690,37 @@ final class DocumentRun {
         else { return nil }
         checks.append((firesWhen, expression))
       }
-      return checks
+      return context.nativeTests(checks)
     }
-    // Most firings repeat the rule before them: the set is asked, and the rule's native tests
-    // looked up, only when the rule changes.
-    var lastRule = -1
-    var checks: [(firesWhen: Bool, expression: XPathExpression)]?
-    let context = session.context
-    for (node, ruleIndex) in firings {
-      if ruleIndex != lastRule {
-        appliedRules.insert(ValidationResult.RuleReference(pattern: patternIndex, rule: ruleIndex))
-        lastRule = ruleIndex
-        checks = natively[ruleIndex]
+    var index = firings.range.lowerBound
+    while index < firings.range.upperBound {
+      let ruleIndex = firings.rule(at: index)
+      let end = firings.endOfRun(from: index)
+      appliedRules.insert(ValidationResult.RuleReference(pattern: patternIndex, rule: ruleIndex))
+      let tests = natively[ruleIndex]
+      while index < end {
+        if let tests {
+          let passed = context.countPassing(tests, of: firings.nodes, in: index..<end)
+          if options.recordFiredRules {
+            for _ in 0..<passed { recordFiring(patternIndex, ruleIndex, target: target) }
+          }
+          index += passed
+          guard index < end else { break }
+        }
+        if options.recordFiredRules { recordFiring(patternIndex, ruleIndex, target: target) }
+        let node = view.map { firings.nodes[index].through($0) } ?? firings.nodes[index]
+        fire(ruleIndex, plans: plansByRule[ruleIndex], on: node, pattern: pattern, session: session)
+        if truncated { return }
+        index += 1
       }
-      if options.recordFiredRules {
-        firedRules.append(
-          FiredRule(
-            patternIndex: patternIndex, ruleIndex: ruleIndex, firstFinding: findings.count, document: target.sourceName)
-        )
-      }
-      if let checks, passNatively(checks, at: node, context: context) { continue }
-      fire(ruleIndex, plans: plansByRule[ruleIndex], on: node, pattern: pattern, session: session)
-      if truncated { return }
     }
   }
 
-  /// Whether every test of `checks` is answered in Swift at `node` and none fires.
-  ///
-  /// The operations are then charged as the tests' evaluation would have charged them. When
-  /// not, nothing is charged and the rule is fired the general way.
-  ///
-  /// Most nodes pass every test of their rule: this spares them the rule's general machinery
-  /// (the current node, variable bindings, compiled forms for wide subtrees, profiling).
-  @inline(__always)
-  private func passNatively(
-    _ checks: [(firesWhen: Bool, expression: XPathExpression)], at node: Node, context: XPathContext
-  ) -> Bool {
-    // As `evaluateBoolean`, which counts a native answer only against a budget.
-    let limit = context.operationLimit
-    if limit != 0 && context.operationCount &+ UInt(checks.count) > limit { return false }
-    for check in checks {
-      guard let holds = context.nativeBoolean(check.expression, at: node), holds != check.firesWhen
-      else { return false }
-    }
-    if limit != 0 { context.charge(UInt(checks.count)) }
-    return true
+  /// Records that rule `ruleIndex` of pattern `patternIndex` fired on a node, before its findings.
+  private func recordFiring(_ patternIndex: Int, _ ruleIndex: Int, target: Document) {
+    firedRules.append(
+      FiredRule(
+        patternIndex: patternIndex, ruleIndex: ruleIndex, firstFinding: findings.count, document: target.sourceName))
   }
 
   /// Fires rule `ruleIndex` of `pattern` on `node`.
