@@ -261,7 +261,31 @@ final class TreeBuilder {
   ///
   /// With pending requests, empty until the indexing thread has them (only that thread sets it).
   @exclusivity(unchecked) var indexing: [AttributeIndexRequest]
-  @exclusivity(unchecked) var attributeTables: [AttributeTable]
+  @exclusivity(unchecked) var attributeTables: [AttributeTable] {
+    didSet { makeIndexTargets() }
+  }
+  /// Per request, what the indexing reads at each element: its attribute test and table (see
+  /// ``IndexTarget``), reached through unretained handles (the targets keep them alive).
+  @exclusivity(unchecked) private var indexTargets: [IndexTarget] = []
+  @exclusivity(unchecked) private var indexTargetHandles: [Unmanaged<IndexTarget>] = []
+
+  /// A request's attribute test, which remembers its verdicts by name pointers (an element's
+  /// attributes are otherwise compared by their strings), and its table; one class, so that
+  /// the indexing loop borrows both without reference counting.
+  final class IndexTarget {
+    let attribute: NameMatcher
+    let table: AttributeTable
+
+    init(attribute: ElementPath.Test, table: AttributeTable) {
+      self.attribute = NameMatcher(attribute)
+      self.table = table
+    }
+  }
+
+  private func makeIndexTargets() {
+    indexTargets = zip(indexing, attributeTables).map { IndexTarget(attribute: $0.attribute, table: $1) }
+    indexTargetHandles = indexTargets.map { Unmanaged.passUnretained($0) }
+  }
   /// Requests named while the parse runs (``PendingIndexRequests``), or `nil`.
   let pendingRequests: PendingIndexRequests?
   /// Whether elements are handed to the attribute indexes: the parser's thread only.
@@ -271,7 +295,10 @@ final class TreeBuilder {
   /// One entry per list of the element index (one list per element name, see
   /// ``ElementIndex/Builder/add(_:)``). Most lists have none, so that most elements cost one
   /// comparison here.
-  @exclusivity(unchecked) var indexingCandidates: [[Int]] = []
+  ///
+  /// Flat: the requests of list `n` are `candidateRequests[candidateStarts[n]..<candidateStarts[n + 1]]`.
+  @exclusivity(unchecked) var candidateStarts: [Int] = [0]
+  @exclusivity(unchecked) var candidateRequests: [Int] = []
   /// Per request: whether it selected the last element checked, of which list and parent.
   ///
   /// Whether a request selects an element depends only on the element's name (its list) and
@@ -372,6 +399,7 @@ final class TreeBuilder {
     }
     self.attributeTables = indexing.map { _ in AttributeTable() }
     info.reserveCapacity(1024)
+    makeIndexTargets()
     // Observers are not called in an initializer.
     filterHandle = attributeFilter.map { Unmanaged.passUnretained($0) }
   }
@@ -422,15 +450,16 @@ final class TreeBuilder {
   /// Adds `element` (of element-index list `list`) to the attribute indexes that select it.
   @inline(__always)
   func addToAttributeIndexes(_ element: xmlNodePtr, list: Int) {
-    if list == indexingCandidates.count {
-      indexingCandidates.append(
-        indexing.indices.filter { request in
-          indexing[request].paths.contains { $0.steps.last.map { ElementIndex.matches(element, $0) } ?? false }
-        })
+    if list == candidateStarts.count - 1 {
+      candidateRequests += indexing.indices.filter { request in
+        indexing[request].paths.contains { $0.steps.last.map { ElementIndex.matches(element, $0) } ?? false }
+      }
+      candidateStarts.append(candidateRequests.count)
     }
     if lastSelection.count != indexing.count { lastSelection = indexing.map { _ in (-1, nil, false) } }
     let parent = element.pointee.parent
-    for request in indexingCandidates[list] {
+    for candidate in candidateStarts[list]..<candidateStarts[list + 1] {
+      let request = candidateRequests[candidate]
       let last = lastSelection[request]
       let selected: Bool
       if last.list == list, last.parent == parent {
@@ -440,13 +469,14 @@ final class TreeBuilder {
         lastSelection[request] = (list, parent, selected)
       }
       guard selected else { continue }
-      let test = indexing[request].attribute
-      var property = element.pointee.properties
-      while let attribute = property {
-        if test.matches(name: attribute.pointee.name, namespace: attribute.pointee.ns) {
-          attributeTables[request].add(element, valueOf: attribute)
+      indexTargetHandles[request]._withUnsafeGuaranteedRef { target in
+        var property = element.pointee.properties
+        while let attribute = property {
+          if target.attribute.matches(name: attribute.pointee.name, namespace: attribute.pointee.ns) {
+            target.table.add(element, valueOf: attribute)
+          }
+          property = attribute.pointee.next
         }
-        property = attribute.pointee.next
       }
     }
   }
@@ -521,7 +551,9 @@ final class TreeBuilder {
               indexing = pending.wait() ?? []
               attributeTables = indexing.map { _ in AttributeTable() }
             },
-            { [unowned self] element, list in addToAttributeIndexes(element, list: list) })
+            // Unowned and unsafe: no reference counting per element; the builder waits for
+            // the pipeline (`finishIndexing`) before it goes.
+            { [unowned(unsafe) self] element, list in addToAttributeIndexes(element, list: list) })
         } else if pendingRequests != nil {
           // Nothing to wait for them on: the indexes are built on first use.
           collectsIndexes = false
