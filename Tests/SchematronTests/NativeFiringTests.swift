@@ -57,4 +57,22 @@ struct NativeFiringTests {
       #expect(native.findings.count > 1_000)
     }
   }
+
+  /// The rules fired on the nodes passed natively are recorded as the general way records them
+  /// (SVRL's fired rules), in the same order and before the same findings, also when a pattern
+  /// is fired in slices on other threads (each slice a range of the pattern's firings).
+  @Test(arguments: [1, 2, 3])
+  func sameFiredRules(threads: Int) throws {
+    let compiled = try CompiledSchema(SchemaLoader.load(bytes: Array(Self.schema.utf8), sourceName: "native.sch"))
+    let document = try Self.document()
+    let general = Evaluator(compiled).validate(document, options: .init(recordFiredRules: true, profile: true))
+    let native = Evaluator(compiled).validate(
+      document, options: .init(recordFiredRules: true, threads: threads, minimumNodesPerThread: 64))
+    #expect(native.findings == general.findings)
+    #expect(native.firedRules == general.firedRules)
+    // Both patterns fire on every facility: the first with its two rules alternating.
+    #expect(native.firedRules.count == 2_000)
+    #expect(Set(native.firedRules.filter { $0.patternIndex == 0 }.map(\.ruleIndex)) == [0, 1])
+    #expect((native.parallelSlices > 0) == (threads > 1))
+  }
 }

@@ -404,7 +404,7 @@ final class DocumentRun {
     }
     for (patternIndex, pattern) in schema.resolved.patterns.enumerated() {
       // `current()` is empty outside a rule, whichever node was fired last (and whether
-      // it was passed natively, see `passNatively`).
+      // it was passed natively, see `countPassing`).
       main.environment.currentNode = nil
       if let documentsExpression = pattern.documents {
         for target in otherDocuments(documentsExpression, pattern: pattern, session: main) {
