@@ -367,7 +367,12 @@ public struct Checker: Sendable {
   ///
   /// With several threads and a schema whose validation only reads the tree
   /// (``XMLSchema/validationOnlyReads``), the validation runs on a thread of its own while the
-  /// packs are evaluated; otherwise it comes first. The report is the same either way.
+  /// packs are evaluated on the other `threads - 1`; otherwise it comes first. The report is the
+  /// same either way.
+  ///
+  /// The validation is one thread's work that cannot be split, and the longest part of a large
+  /// document's check: evaluating on all `threads` beside it would leave it a share of a core
+  /// and make the check end later (about 5 % at 100 000 facilities on 2 cores, BENCHMARKS.md).
   private func validateAndEvaluate(
     _ document: Document, budget: UInt, threads: Int
   ) -> (schemaErrors: [XMLError]?, results: [ValidationResult]) {
@@ -377,7 +382,7 @@ public struct Checker: Sendable {
       return (errors, evaluate(document, budget: budget, threads: threads))
     }
     let validation = BackgroundValidation(schema: schema, document: document.view())
-    let results = evaluate(document, budget: budget, threads: threads)
+    let results = evaluate(document, budget: budget, threads: threads - 1)
     return (validation.wait(), results)
   }
 
