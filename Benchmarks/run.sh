@@ -287,7 +287,7 @@ if [ -f "$f" ] && [[ "paired" =~ $only ]]; then
     printf 'shared-linear-xmllint\t0 3\t%s\n' "$(q xmllint --noout --schematron "$work/shared-linear.sch" "$f")"
     printf 'shared-linear-lxml\t0\t%s\n' "$(q python3 "$BENCH_PY" lxml "$work/shared-linear.sch" "$f")"
   } >"$spec"
-  if [ "$smoke" = 1 ]; then rounds=(--rounds 2 --warmup 0); else rounds=(--rounds 10 --warmup 1); fi
+  if [ "$smoke" = 1 ]; then rounds=(--rounds 2 --warmup 0); else rounds=(--rounds 20 --warmup 1); fi
   note "paired rounds at $paired_size facilities"
   python3 "$BENCH_PY" paired "$spec" "$out/paired.json" --size "$paired_size" "${rounds[@]}" ||
     fail "paired rounds: an engine failed (see above)"

@@ -15,10 +15,8 @@ final class IndexingPipeline: @unchecked Sendable {
   /// Elements per chunk handed over.
   static let chunkSize = 4096
 
-  /// How many elements ahead the indexing thread fetches, and at most how many cache lines of
-  /// each (see ``run()``).
+  /// How many elements ahead the indexing thread fetches (see ``run()``).
   private static let prefetchDistance = 8
-  private static let prefetchLines = 32
 
   /// An element and its element-index list.
   typealias Entry = (element: xmlNodePtr, list: Int)
@@ -91,10 +89,7 @@ final class IndexingPipeline: @unchecked Sendable {
           // element: fetched some elements ahead, they are in this core's cache when indexed.
           let ahead = position + Self.prefetchDistance
           if ahead + 1 < chunk.count {
-            let start = UnsafeRawPointer(chunk[ahead].element)
-            let span = UnsafeRawPointer(chunk[ahead + 1].element) - start
-            let lines = span > 0 && span < 64 * Self.prefetchLines ? span / 64 + 1 : 4
-            for line in 0..<lines { normcheck_prefetch(start + line * 64) }
+            prefetchArenaSpan(from: chunk[ahead].element, to: chunk[ahead + 1].element)
           }
           index(chunk[position].element, chunk[position].list)
         }

@@ -503,3 +503,15 @@ enum ParsePolicy {
     }
   }
 }
+
+/// Fetches into this core's cache the arena bytes of a node, from `start` up to `next`.
+///
+/// A node's attributes follow it in the parse's arena, up to the next node (see ``ParseArena``):
+/// fetched some nodes before their turn, they are in the cache when read. Spans of `maxLines`
+/// cache lines or more, and nodes out of order (not from one arena), fetch 4 lines.
+@inline(__always)
+func prefetchArenaSpan(from start: UnsafeRawPointer, to next: UnsafeRawPointer, maxLines: Int = 32) {
+  let span = next - start
+  let lines = span > 0 && span < 64 * maxLines ? span / 64 + 1 : 4
+  for line in 0..<lines { normcheck_prefetch(start + line * 64) }
+}

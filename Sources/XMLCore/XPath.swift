@@ -666,10 +666,8 @@ public final class XPathContext {
     return NativeTests(plans: plans, firesWhen: firesWhen)
   }
 
-  /// How many nodes ahead ``countPassing(_:of:in:)`` fetches, and at most how many cache
-  /// lines of each.
+  /// How many nodes ahead ``countPassing(_:of:in:)`` fetches (``prefetchArenaSpan(from:to:maxLines:)``).
   private static let prefetchDistance = 16
-  private static let prefetchLines = 32
 
   /// How many of `nodes[range]`, from its start, pass every one of `tests` with answers given
   /// in Swift: the nodes an evaluator need not fire its rule on.
@@ -694,10 +692,9 @@ public final class XPathContext {
               // that far some nodes ahead, they are in the cache when their turn comes. At 100 000
               // facilities this halved the time of the loop (BENCHMARKS.md).
               if index + Self.prefetchDistance + 1 < range.upperBound {
-                let ahead = UnsafeRawPointer(nodes[index + Self.prefetchDistance].pointer)
-                let span = UnsafeRawPointer(nodes[index + Self.prefetchDistance + 1].pointer) - ahead
-                let lines = span > 0 && span < 64 * Self.prefetchLines ? span / 64 + 1 : 4
-                for line in 0..<lines { normcheck_prefetch(ahead + line * 64) }
+                prefetchArenaSpan(
+                  from: nodes[index + Self.prefetchDistance].pointer,
+                  to: nodes[index + Self.prefetchDistance + 1].pointer)
               }
               guard element.pointee.type == XML_ELEMENT_NODE, element.pointee.doc == documentPointer else { break }
               let limit = context.pointee.opLimit
