@@ -544,6 +544,8 @@ public final class PendingIndexRequests: @unchecked Sendable {
   /// Set, after ``requests`` and ``projection``, when the requests are named: what the parser
   /// asks at each element without taking the lock.
   private let namedFlag = Atomic<Bool>(false)
+  /// Set by ``cancel()``.
+  private let cancelledFlag = Atomic<Bool>(false)
 
   /// Requests not yet named.
   public init() {}
@@ -564,6 +566,19 @@ public final class PendingIndexRequests: @unchecked Sendable {
       condition.broadcast()
     }
   }
+
+  /// Stops the parse waiting for these requests, whose document nothing will read: the caller
+  /// found a problem (an unknown pack, say) that ends its work.
+  ///
+  /// The parse stops within a few thousand elements and fails with an error of kind
+  /// ``XMLError/Kind/cancelled``; its indexing thread, if waiting, goes on without requests.
+  public func cancel() {
+    cancelledFlag.store(true, ordering: .releasing)
+    fulfil([])
+  }
+
+  /// Whether ``cancel()`` was called.
+  var isCancelled: Bool { cancelledFlag.load(ordering: .acquiring) }
 
   /// Whether the requests are named; cheap enough to ask at every element.
   @inline(__always)

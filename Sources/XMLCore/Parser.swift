@@ -565,6 +565,14 @@ final class TreeBuilder {
         addToAttributeIndexes(node, list: list)
       }
     }
+    // A caller that has given up on the document (``PendingIndexRequests/cancel()``) is
+    // noticed every 4 096 elements.
+    if info.count & 4095 == 0, let pendingRequests, pendingRequests.isCancelled, limitError == nil {
+      limitError = XMLError(
+        kind: .cancelled, message: "the parse was cancelled: nothing will check this document",
+        location: SourceLocation(file: sourceName, line: Int(line), column: 0))
+      xmlStopParser(ctxt)
+    }
   }
 
   deinit { assert(pipeline == nil, "the indexing thread was not waited for") }

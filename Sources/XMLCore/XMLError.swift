@@ -53,6 +53,9 @@ public struct XMLError: Error, Hashable, Sendable, CustomStringConvertible {
     case schema
     /// A document does not conform to an XML Schema.
     case validation
+    /// The parse was stopped by its caller (``PendingIndexRequests/cancel()``): nothing will
+    /// read the document.
+    case cancelled
   }
 
   /// The severity libxml2 gave the message.

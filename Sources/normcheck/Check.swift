@@ -178,9 +178,11 @@ extension Normcheck {
       // while the built-in material and the packs load here; the parser's indexing thread
       // collects the packs' attribute indexes once they are named. Standard input, pipes and
       // devices wait: a broken pack is reported before anything is read from them (an error
-      // found here is reported once the file's parse, which is bounded, has ended).
+      // found here cancels the file's parse, which stops within a few thousand elements).
       let pendingIndexes = PendingIndexRequests()
-      defer { pendingIndexes.fulfil([]) }  // never leave the indexing thread waiting
+      // Never leave the indexing thread waiting; on an error, stop the early parse (on success
+      // it has ended by then).
+      defer { pendingIndexes.cancel() }
       var early: Task<ParsedInput, Never>?
       if inputs.count == 1, case .file(let path) = inputs[0], Self.isRegularFile(path) {
         early = Task { @MainActor [input = inputs[0]] in

@@ -47,8 +47,12 @@ struct Normcheck: AsyncParsableCommand {
         let first = full.split(separator: "\n").first.map(String.init) ?? full
         message = first.replacingOccurrences(of: "Error: ", with: "") + " (see 'normcheck --help')"
       }
+      // Lines joined by "; ", except after a line that ends in a colon (a heading).
       let oneLine = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        .joined(separator: "; ")
+        .reduce(into: "") { line, part in
+          if !line.isEmpty { line += line.hasSuffix(":") ? " " : "; " }
+          line += part
+        }
       FileHandle.standardError.write(Data("normcheck: \(oneLine)\n".utf8))
       Foundation.exit(2)
     }

@@ -41,6 +41,14 @@ struct CLIOptionTests {
     let unknown = try cli.run(["check", "--pack", pack.path, "--phase", "nosuch", model])
     #expect(unknown.status == 2)
     #expect(unknown.stderr.contains("unknown phase 'nosuch'"))
+    // A built-in pack is named as such and by its place in Rules/, not by the directory its
+    // material was unpacked to; the heading and the problem are joined by a space.
+    let builtin = try cli.run(["check", "--pack", "cert-rfc2350", "--phase", "nosuch", model])
+    #expect(builtin.status == 2)
+    #expect(
+      builtin.stderr.contains("pack cert-rfc2350 (built-in) cannot be loaded: Rules/packs/cert-rfc2350/pack.sch:"))
+    #expect(builtin.stderr.contains("unknown phase 'nosuch'"))
+    #expect(!builtin.stderr.contains("normcheck-rules") && !builtin.stderr.contains(":;"))
   }
 
   @Test func baselineCountsOnlyNewFindings() throws {

@@ -102,6 +102,33 @@ struct ParseTimeIndexTests {
     }
   }
 
+  /// A parse whose caller cancels its pending requests stops with a `.cancelled` error; one
+  /// that is not cancelled, or that ends before the check (every 4 096 elements), is whole.
+  @Test func cancelledRequestsStopTheParse() throws {
+    let items = (0..<20_000).map { "<item id=\"i\($0)\"/>" }.joined(separator: "\n")
+    let large = Array("<list>\n\(items)\n</list>".utf8)
+    let cancelled = PendingIndexRequests()
+    cancelled.cancel()
+    #expect(cancelled.wait() == [])  // nothing left waiting
+    do {
+      _ = try Document(bytes: large, sourceName: "large.xml", pendingIndexing: cancelled)
+      Issue.record("a cancelled parse returned a document")
+    } catch let error as XMLError {
+      #expect(error.kind == .cancelled)
+      #expect(error.location.file == "large.xml")
+      // Noticed at the 4 096th element: <list> on line 1, then one item per line.
+      #expect(error.location.line == 4096)
+    }
+    let named = PendingIndexRequests()
+    named.fulfil([])
+    let whole = try Document(bytes: large, sourceName: "large.xml", pendingIndexing: named)
+    #expect(whole.elementCount == 20_001)
+    let small = PendingIndexRequests()
+    small.cancel()
+    let few = try Document(bytes: Array("<list><item/></list>".utf8), pendingIndexing: small)
+    #expect(few.elementCount == 2)
+  }
+
   /// A document that is not well-formed fails the same way with an indexing thread as without.
   ///
   /// That thread must be done before libxml2 frees the partial tree, which it does before the

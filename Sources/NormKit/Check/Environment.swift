@@ -58,9 +58,16 @@ public struct NormEnvironment: Sendable {
     let names = selection.isEmpty ? builtinPackNames : selection
     return try names.map { name in
       if builtinPackNames.contains(name) {
-        return try RulePack.load(
-          path: packsRoot.appendingPathComponent(name).path, builtin: true, phase: phase, vocabularies: vocabularies,
-          root: rulesDirectory)
+        do {
+          return try RulePack.load(
+            path: packsRoot.appendingPathComponent(name).path, builtin: true, phase: phase,
+            vocabularies: vocabularies, root: rulesDirectory)
+        } catch NormKitError.brokenPack(_, let problems) {
+          // Named as in the source tree, not by the directory the built-in material was
+          // unpacked to (only a phase the pack lacks can break a built-in pack).
+          throw NormKitError.brokenPack(
+            "\(name) (built-in)", problems.replacingOccurrences(of: rulesDirectory.path + "/", with: "Rules/"))
+        }
       }
       guard FileManager.default.fileExists(atPath: name) else {
         throw NormKitError.unknownPack(name, known: builtinPackNames)
