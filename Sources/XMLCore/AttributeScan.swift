@@ -89,8 +89,11 @@ enum AttributeScan {
   ///
   /// `progress` is told, about every `progressStride` units, an offset before which every tag
   /// has been scanned (and found within the limit): a reader may take the units before it.
+  /// `startTag` is told the offset of each start tag's `<` within the limit, in order, before
+  /// `progress` passes it.
   static func scan<Unit: FixedWidthInteger>(
-    _ u: UnsafeBufferPointer<Unit>, limit: Int, progressStride: Int = .max, progress: (Int) -> Void = { _ in }
+    _ u: UnsafeBufferPointer<Unit>, limit: Int, progressStride: Int = .max, progress: (Int) -> Void = { _ in },
+    startTag: (Int) -> Void = { _ in }
   ) -> Int? {
     let n = u.count
     let lt = Unit(UInt8(ascii: "<"))
@@ -209,6 +212,7 @@ enum AttributeScan {
             break
           }
         }
+        startTag(tagStart)
       }
     }
     return nil

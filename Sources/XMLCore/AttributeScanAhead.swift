@@ -10,6 +10,9 @@ import Synchronization
 /// never sees a start tag with too many attributes; when the scan finds one, the parser's input
 /// ends before that tag, and the parse reports the scan's error, as the scan before the parse
 /// did. Started only while ``ParseHelpers`` grants helper threads.
+///
+/// The scan also records where each start tag begins (``StartTagTable``), so that the parser
+/// need not look for it.
 final class AttributeScanAhead: @unchecked Sendable {
   /// Bytes scanned about every so often: the parser's reads wait for at most this much.
   static let stride = 64 << 10
@@ -21,6 +24,9 @@ final class AttributeScanAhead: @unchecked Sendable {
   private let finished = DispatchSemaphore(value: 0)
   /// The start tag with too many attributes, if any; written before ``over`` is set.
   private var excess: AttributeScan.Excess?
+  /// Where the start tags the scan has passed begin, published with ``cleared``; `nil` for an
+  /// input too large for it.
+  let startTags: StartTagTable?
 
   /// Starts scanning `buffer` for start tags with more than `limit` attributes.
   ///
@@ -28,11 +34,18 @@ final class AttributeScanAhead: @unchecked Sendable {
   /// valid until ``finish()`` has returned.
   init(_ buffer: UnsafeBufferPointer<UInt8>, start: Int, limit: Int) {
     let input = UncheckedBuffer(buffer: buffer)
+    let table = StartTagTable.fits(buffer.count) ? StartTagTable(byteCount: buffer.count, start: start) : nil
+    startTags = table
     let thread = Thread { [self] in
       let bytes = UnsafeBufferPointer(rebasing: input.buffer[start...])
-      let found = AttributeScan.scan(bytes, limit: limit, progressStride: Self.stride) { offset in
-        self.cleared.store(start + offset, ordering: .releasing)
-      }
+      let found = AttributeScan.scan(
+        bytes, limit: limit, progressStride: Self.stride,
+        progress: { offset in
+          table?.publish()
+          self.cleared.store(start + offset, ordering: .releasing)
+        },
+        startTag: { offset in table?.append(startTagAt: start + offset, in: input.buffer) })
+      table?.publish()
       if let found {
         excess = AttributeScan.excess(at: found, in: bytes)
       } else {

@@ -166,7 +166,7 @@ extension Parser {
     return bytes.withUnsafeBufferPointer { buffer in
       builder.original = buffer
       builder.mainContext = ctxt
-      defer { (builder.original, builder.mainContext) = (nil, nil) }
+      defer { (builder.original, builder.mainContext, builder.startTags) = (nil, nil, nil) }
       // UTF-8 is read through a callback rather than `xmlCtxtReadMemory`, which copies the
       // whole input into a buffer of libxml2's first: the callback hands over a chunk at a time,
       // so libxml2 keeps a window of a few kilobytes, and `startTagPosition` reads positions
@@ -177,6 +177,7 @@ extension Parser {
       if let limit = builder.scanAheadLimit {
         if utf8, case .bytes(let start) = AttributeScan.Layout(of: buffer) {
           scan = AttributeScanAhead(buffer, start: start, limit: limit)
+          builder.startTags = scan?.startTags.map { Unmanaged.passUnretained($0) }
         } else if let excess = AttributeScan.firstExcess(in: buffer, limit: limit) {
           // The bytes are no longer what `parse` looked at (a mapped file rewritten meanwhile,
           // which is reported after the parse): scanned here, as any other input, first.
@@ -254,6 +255,9 @@ final class TreeBuilder {
   /// by contexts of their own); see `startTagPosition`.
   @exclusivity(unchecked) var original: UnsafeBufferPointer<UInt8>?
   @exclusivity(unchecked) var mainContext: xmlParserCtxtPtr?
+  /// Where the start tags begin, found by the scan ahead of the parser, while its entries are
+  /// those of the elements reported (see ``StartTagTable``); unretained: the scan keeps it.
+  @exclusivity(unchecked) var startTags: Unmanaged<StartTagTable>?
   /// The element index, filled as elements start (in document order).
   @exclusivity(unchecked) var indexBuilder = ElementIndex.Builder()
   /// The attribute indexes requested before the parse, one table each, filled as elements
@@ -444,6 +448,8 @@ final class TreeBuilder {
     {
       projectionRefused = true
       attributeFilter = nil
+      // Elements in entity content are reported where they are referenced.
+      if subset.pointee.entities != nil { startTags = nil }
     }
   }
 
@@ -504,8 +510,10 @@ final class TreeBuilder {
   }
 
   /// Records where the start tag of the element just created began.
-  func elementStarted(_ ctxt: xmlParserCtxtPtr, localName: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?)
-  {
+  func elementStarted(
+    _ ctxt: xmlParserCtxtPtr, localName: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?,
+    namespace: UnsafePointer<xmlChar>?
+  ) {
     guard let node = ctxt.pointee.node else { return }
     if siblingCounts.count > maxDepth {
       if limitError == nil {
@@ -521,7 +529,7 @@ final class TreeBuilder {
     let index = siblingCounts[siblingCounts.count - 1].next(
       localName: UInt(bitPattern: localName), inNoNamespace: namespace == nil)
     siblingCounts.append(SiblingCounter())
-    let (line, column) = startTagPosition(ctxt)
+    let (line, column) = startPosition(ctxt, localName: localName, prefix: prefix)
     info.append(
       ElementInfo(
         line: UInt32(clamping: line), column: UInt32(clamping: column), siblingIndex: index,
@@ -658,6 +666,26 @@ final class TreeBuilder {
     return (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080 != 0
   }
 
+  /// The line and column of the `<` that opened the current start tag: from ``startTags`` while
+  /// its entry is that of the element (at its offset, a `<` and the element's first name
+  /// character), else (and from then on) by ``startTagPosition(_:)``.
+  @inline(__always)
+  private func startPosition(
+    _ ctxt: xmlParserCtxtPtr, localName: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?
+  ) -> (Int, Int) {
+    if let startTags {
+      let index = info.count
+      if let entry = startTags._withUnsafeGuaranteedRef({ $0.entry(index) }), ctxt == mainContext,
+        let original, Int(entry.offset) + 1 < original.count, original[Int(entry.offset)] == UInt8(ascii: "<"),
+        let first = prefix ?? localName, original[Int(entry.offset) + 1] == first.pointee
+      {
+        return (Int(entry.line), Int(entry.column))
+      }
+      self.startTags = nil
+    }
+    return startTagPosition(ctxt)
+  }
+
   /// The line and column of the `<` that opened the current start tag.
   ///
   /// libxml2 calls the start-element callback once the whole tag is read, so its cursor is
@@ -778,7 +806,7 @@ private let startElementHook: startElementNsSAX2Func = {
       xmlSAX2StartElementNs(
         context, localName, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes)
     }
-    builder.elementStarted(ctxt, localName: localName, namespace: uri)
+    builder.elementStarted(ctxt, localName: localName, prefix: prefix, namespace: uri)
   }
   if !handled {
     xmlSAX2StartElementNs(
