@@ -83,24 +83,13 @@ struct InputWindowTests {
       seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       return Int((seed >> 33) % UInt64(bound))
     }
-    var text = "<r>"
+    var document = PositionedText()
+    document.append("<r>")
     var expected: [(Int, Int)] = [(1, 1)]
-    var line = 1
-    var column = 4
-    func append(_ piece: String) {
-      for character in piece {
-        if character == "\n" {
-          line += 1
-          column = 1
-        } else {
-          column += 1
-        }
-      }
-      text += piece
-    }
+    func append(_ piece: String) { document.append(piece) }
     for index in 0..<600 {
       append((ascii ? ["", "e", "u ", "\n", "\n  ", "x"] : ["", "é", "ü ", "\n", "\n  ", "x"])[next(6)])
-      expected.append((line, column))
+      expected.append((document.line, document.column))
       append("<e\(index)")
       let length = [0, 10, 80, 300, 4_100, 9_000][next(6)]
       append(next(3) == 0 ? "\n   " : " ")
@@ -108,6 +97,6 @@ struct InputWindowTests {
       append(next(2) == 0 ? "/>" : "></e\(index)>")
     }
     append("</r>")
-    return (text, expected)
+    return (document.text, expected)
   }
 }

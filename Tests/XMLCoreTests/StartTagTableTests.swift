@@ -15,30 +15,18 @@ struct StartTagTableTests {
   /// processing instructions, `>` in attribute values, several tags on one line, multi-byte
   /// characters before a tag, tabs, carriage returns, start tags that span lines, prefixed names.
   static func input(bom: Bool, doctype: String?) -> (bytes: [UInt8], tags: [(String, Int, Int)]) {
-    var text = ""
+    var document = PositionedText()
     var tags: [(String, Int, Int)] = []
-    var line = 1
-    var column = 1
-    func write(_ piece: String) {
-      for character in piece.unicodeScalars {
-        if character == "\n" {
-          line += 1
-          column = 1
-        } else {
-          column += 1
-        }
-      }
-      text += piece
-    }
+    func write(_ piece: String) { document.append(piece) }
     func tag(_ name: String, _ rest: String) {
-      tags.append((name, line, column))
+      tags.append((name, document.line, document.column))
       write("<" + name + rest)
     }
     write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
     if let doctype { write(doctype + "\n") }
     tag("r", " xmlns:p=\"urn:p\">\n")
     var index = 0
-    while text.utf8.count < 1_200_000 {
+    while document.text.utf8.count < 1_200_000 {
       switch index % 6 {
       case 0:
         write("  ")
@@ -73,7 +61,7 @@ struct StartTagTableTests {
       index += 1
     }
     write("</r>\n")
-    return ((bom ? [0xEF, 0xBB, 0xBF] : []) + Array(text.utf8), tags)
+    return ((bom ? [0xEF, 0xBB, 0xBF] : []) + Array(document.text.utf8), tags)
   }
 
   static func positions(_ document: Document) -> [(String, Int, Int)] {

@@ -26,6 +26,27 @@ func xmlError(_ body: () throws -> Void) -> XMLError? {
 
 let testNamespace = "urn:normcheck:test"
 
+/// A document written piece by piece that knows where the next piece begins: the line and the
+/// column (in characters, from 1; a line feed ends a line), so that a test knows its start tags'
+/// positions by construction.
+struct PositionedText {
+  private(set) var text = ""
+  private(set) var line = 1
+  private(set) var column = 1
+
+  mutating func append(_ piece: String) {
+    for scalar in piece.unicodeScalars {
+      if scalar == "\n" {
+        line += 1
+        column = 1
+      } else {
+        column += 1
+      }
+    }
+    text += piece
+  }
+}
+
 /// Values stored by several threads at once, one slot each.
 final class ThreadResults<Value>: @unchecked Sendable {
   private let lock = NSLock()
